@@ -1,0 +1,15 @@
+//! Leadline's domain core: the vocabulary of lead management and the pure rules over it.
+//!
+//! Nothing here performs I/O, reads a clock or spawns tasks: time, ids and randomness are
+//! arguments, so every rule can be tested exhaustively in-process.
+
+pub mod capture;
+pub mod channel;
+pub mod email;
+pub mod form;
+pub mod stage;
+
+pub use capture::{Activity, CaptureEvent, Traits};
+pub use channel::Channel;
+pub use email::{Email, EmailError, registrable_domain};
+pub use stage::Stage;
