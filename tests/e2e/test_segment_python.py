@@ -110,10 +110,13 @@ def _one_lead(ll: Leadline, email: str) -> dict:
     return lead
 
 
-def _timeline_has(ll: Leadline, lead_id, message_ids) -> list[dict] | None:
+def _timeline_has(ll: Leadline, lead_id, message_ids) -> list[dict]:
     items = ll.activities(lead_id)
     have = {a.get("message_id") for a in items}
-    return items if set(message_ids) <= have else None
+    missing = sorted(set(message_ids) - have)
+    if missing:
+        raise AssertionError(f"lead {lead_id}'s timeline lacks message_ids {missing}; it has {[(a.get('type'), a.get('name'), a.get('message_id')) for a in items]}")
+    return items
 
 
 def test_segment_python_client(ll: Leadline):

@@ -8,6 +8,7 @@ pub mod channel;
 pub mod email;
 pub mod form;
 pub mod stage;
+pub mod time;
 
 pub use capture::{Activity, CaptureEvent, Traits};
 pub use channel::Channel;

@@ -1,1 +1,47 @@
+//! Leadline's storage: one API over SQLite (the default, one file) and PostgreSQL.
+//!
+//! Queries are sqlx runtime queries through the `Any` driver: ids are UUIDv7 text, times are
+//! epoch milliseconds and JSON is text, so one SQL string serves both engines. Where the
+//! engines differ (row locking, bulk paths) the two variants sit side by side.
 
+mod capture;
+#[macro_use]
+mod db;
+pub mod directory;
+pub mod leads;
+mod migrate;
+pub mod page;
+pub mod testing;
+
+pub use capture::{CaptureOutcome, Captured, Capturer};
+pub use db::{Backend, Store, new_id, now_ms};
+
+/// What went wrong in storage, in terms a caller can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://…")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Result alias for storage calls.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    /// Turns a unique-constraint violation into [`StoreError::Conflict`] naming `what`.
+    pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &str) -> StoreError {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(what.to_owned())
+            }
+            _ => StoreError::Db(e),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Forward-only migrations embedded in the binary and run on start.
+//!
+//! A tiny migrator of our own (sqlx's needs its macros): each migration runs once, in a
+//! transaction, recorded in `schema_migrations`. On PostgreSQL an advisory lock makes
+//! several `leadline serve` processes starting together migrate exactly once.
+
+use sqlx::Executor;
+
+use crate::{Backend, Result, Store};
+
+const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+/// An arbitrary constant naming Leadline's migration lock.
+const LOCK_KEY: i64 = 0x4c45_4144_4c49_4e45;
+
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    let mut conn = store.pool.acquire().await?;
+    let migrations = match store.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await?;
+            POSTGRES
+        }
+    };
+    let result = apply(&mut conn, migrations).await;
+    if store.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection, migrations: &[(i64, &str)]) -> Result<()> {
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .await?;
+    let done: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
+    for (version, sql) in migrations {
+        if done.contains(version) {
+            continue;
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        tx.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! Keyset pagination: `{"items": [...], "next": CURSOR|null}` for every collection.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+
+/// A position in a sorted list: the last item's sort key (when not the id) and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: Option<i64>,
+    pub id: String,
+}
+
+impl Cursor {
+    /// The opaque text handed to clients.
+    pub fn encode(&self) -> String {
+        let raw = match self.key {
+            Some(k) => format!("{k}|{}", self.id),
+            None => self.id.clone(),
+        };
+        URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// Reads a cursor a client sent back; `None` when it is not one of ours.
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s.trim()).ok()?).ok()?;
+        let (key, id) = match raw.split_once('|') {
+            Some((k, id)) => (Some(k.parse().ok()?), id.to_owned()),
+            None => (None, raw),
+        };
+        (!id.is_empty() && id.len() <= 64).then_some(Cursor { key, id })
+    }
+}
+
+/// One page of a collection.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from a query that fetched `limit + 1` rows: the extra row only tells
+    /// that there is a next page.
+    pub fn from_overfetch(
+        mut items: Vec<T>,
+        limit: usize,
+        cursor_of: impl Fn(&T) -> Cursor,
+    ) -> Page<T> {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|last| cursor_of(last).encode())
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        for c in [
+            Cursor {
+                key: None,
+                id: "0192-ab".into(),
+            },
+            Cursor {
+                key: Some(-5),
+                id: "x".into(),
+            },
+        ] {
+            assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        }
+        assert_eq!(Cursor::decode("%%%"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+
+    #[test]
+    fn a_page_has_a_next_cursor_only_when_more_rows_exist() {
+        let p = Page::from_overfetch(vec![1, 2, 3], 2, |i| Cursor {
+            key: None,
+            id: i.to_string(),
+        });
+        assert_eq!((p.items.clone(), p.next.is_some()), (vec![1, 2], true));
+        let p = Page::from_overfetch(vec![1, 2], 2, |i| Cursor {
+            key: None,
+            id: i.to_string(),
+        });
+        assert!(p.next.is_none());
+    }
+}

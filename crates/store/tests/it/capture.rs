@@ -1,0 +1,214 @@
+use leadline_core::capture::OnDuplicate;
+use leadline_core::{Activity, CaptureEvent, Email};
+use leadline_store::CaptureOutcome;
+use leadline_store::leads::LeadFilter;
+
+use crate::support::test_db;
+
+fn page(id: &str, anon: &str, at: i64) -> CaptureEvent {
+    let mut e = CaptureEvent::new(id, Activity::Page, at, "source:test");
+    e.anonymous_id = Some(anon.into());
+    e.name = Some("Pricing".into());
+    e.utm.medium = Some("cpc".into());
+    e.utm.source = Some("google".into());
+    e.utm.campaign = Some("Spring Search".into());
+    e
+}
+
+fn identify(id: &str, anon: Option<&str>, email: &str, at: i64) -> CaptureEvent {
+    let mut e = CaptureEvent::new(id, Activity::Identify, at, "source:test");
+    e.anonymous_id = anon.map(Into::into);
+    e.email = Some(Email::parse(email).unwrap());
+    e.traits.first_name = Some("Ada".into());
+    e.traits.company = Some("Acme".into());
+    e
+}
+
+#[tokio::test]
+async fn identify_stitches_the_visitors_earlier_page_views_and_keeps_their_first_touch() {
+    let db = test_db().await;
+    let out = db
+        .capturer
+        .capture(vec![
+            page("m1", "anon-1", 1_000),
+            page("m2", "anon-1", 2_000),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![CaptureOutcome::Anonymous, CaptureOutcome::Anonymous]
+    );
+    let mut id = identify("m3", Some("anon-1"), "Ada@ACME.com", 3_000);
+    id.utm = Default::default();
+    let out = db.capturer.capture(vec![id]).await.unwrap();
+    let CaptureOutcome::Created { lead_id } = &out[0] else {
+        panic!("{out:?}")
+    };
+
+    let lead = db.store.get_lead(lead_id).await.unwrap();
+    assert_eq!(lead.email.as_deref(), Some("Ada@acme.com"));
+    assert_eq!(lead.stage, "lead");
+    assert_eq!(
+        lead.source_channel.as_deref(),
+        Some("paid_search"),
+        "first touch is the stitched page view"
+    );
+    assert_eq!(lead.source_campaign.as_deref(), Some("Spring Search"));
+    assert_eq!(lead.account_domain.as_deref(), Some("acme.com"));
+    let timeline = db.store.lead_activities(lead_id, None, 50).await.unwrap();
+    let kinds: Vec<_> = timeline
+        .items
+        .iter()
+        .map(|a| (a.kind.as_str(), a.message_id.as_str()))
+        .collect();
+    assert_eq!(kinds, [("identify", "m3"), ("page", "m2"), ("page", "m1")]);
+}
+
+#[tokio::test]
+async fn a_resent_message_is_acknowledged_and_not_stored_twice() {
+    let db = test_db().await;
+    let first = db
+        .capturer
+        .capture(vec![identify("m1", None, "ada@acme.com", 1)])
+        .await
+        .unwrap();
+    let again = db
+        .capturer
+        .capture(vec![identify("m1", None, "ada@acme.com", 1)])
+        .await
+        .unwrap();
+    assert!(matches!(first[0], CaptureOutcome::Created { .. }));
+    assert_eq!(again, vec![CaptureOutcome::Duplicate]);
+    let lead_id = first[0].lead_id().unwrap();
+    assert_eq!(
+        db.store
+            .lead_activities(lead_id, None, 50)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn free_mail_never_creates_an_account_and_a_bare_address_is_a_subscriber() {
+    let db = test_db().await;
+    let mut e = CaptureEvent::new("m1", Activity::Identify, 1, "source:test");
+    e.email = Some(Email::parse("someone@gmail.com").unwrap());
+    let out = db.capturer.capture(vec![e]).await.unwrap();
+    let lead = db.store.get_lead(out[0].lead_id().unwrap()).await.unwrap();
+    assert_eq!((lead.account_id, lead.stage.as_str()), (None, "subscriber"));
+}
+
+#[tokio::test]
+async fn a_user_id_and_an_email_proven_to_be_one_person_merge_and_keep_both_histories() {
+    let db = test_db().await;
+    let mut by_uid = CaptureEvent::new("m1", Activity::Track, 1, "source:test");
+    by_uid.user_id = Some("u-42".into());
+    let a = db.capturer.capture(vec![by_uid]).await.unwrap()[0]
+        .lead_id()
+        .unwrap()
+        .to_owned();
+    let b = db
+        .capturer
+        .capture(vec![identify("m2", None, "ada@acme.com", 2)])
+        .await
+        .unwrap()[0]
+        .lead_id()
+        .unwrap()
+        .to_owned();
+    assert_ne!(a, b);
+    let mut both = identify("m3", None, "ada@acme.com", 3);
+    both.user_id = Some("u-42".into());
+    let out = db.capturer.capture(vec![both]).await.unwrap();
+    assert_eq!(
+        out[0].lead_id(),
+        Some(a.as_str()),
+        "the older lead survives"
+    );
+
+    let survivor = db.store.get_lead(&b).await.unwrap();
+    assert_eq!(survivor.id, a, "the merged lead's id leads to the survivor");
+    assert_eq!(survivor.email.as_deref(), Some("ada@acme.com"));
+    let ids: Vec<_> = db
+        .store
+        .lead_activities(&a, None, 50)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|x| x.message_id)
+        .collect();
+    assert_eq!(ids, ["m3", "m2", "m1"]);
+    let merges = db.store.lead_merges(&a).await.unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].merged_id, b);
+    let page = db
+        .store
+        .list_leads(
+            &LeadFilter {
+                q: Some("acme".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1, "the tombstone is not listed");
+}
+
+#[tokio::test]
+async fn skip_leaves_a_known_lead_untouched_and_update_overwrites() {
+    let db = test_db().await;
+    db.capturer
+        .capture(vec![identify("m1", None, "ada@acme.com", 1)])
+        .await
+        .unwrap();
+    let mut skip = identify("m2", None, "ada@acme.com", 2);
+    skip.traits.first_name = Some("Augusta".into());
+    skip.on_duplicate = OnDuplicate::Skip;
+    let out = db.capturer.capture(vec![skip.clone()]).await.unwrap();
+    assert!(matches!(out[0], CaptureOutcome::Skipped { .. }));
+    let lead = db.store.get_lead(out[0].lead_id().unwrap()).await.unwrap();
+    assert_eq!(lead.first_name.as_deref(), Some("Ada"));
+    skip.message_id = "m3".into();
+    skip.on_duplicate = OnDuplicate::Update;
+    let out = db.capturer.capture(vec![skip]).await.unwrap();
+    assert!(matches!(out[0], CaptureOutcome::Updated { .. }));
+    assert_eq!(
+        db.store
+            .get_lead(out[0].lead_id().unwrap())
+            .await
+            .unwrap()
+            .first_name
+            .as_deref(),
+        Some("Augusta")
+    );
+}
+
+#[tokio::test]
+async fn concurrent_batches_are_group_committed_without_losing_any() {
+    let db = test_db().await;
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let c = db.capturer.clone();
+        tasks.push(tokio::spawn(async move {
+            let events = (0..50)
+                .map(|i| identify(&format!("m{t}-{i}"), None, &format!("p{t}.{i}@acme.com"), i))
+                .collect();
+            c.capture(events).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        assert!(
+            t.await
+                .unwrap()
+                .iter()
+                .all(|o| matches!(o, CaptureOutcome::Created { .. }))
+        );
+    }
+    assert_eq!(db.store.count_leads().await.unwrap(), 400);
+}

@@ -1,0 +1,5 @@
+//! Store contract tests: run on SQLite always, and on PostgreSQL when `TEST_DATABASE_URL`
+//! is set (each test gets a fresh database).
+
+mod capture;
+mod support;
