@@ -30,7 +30,11 @@ def ll():
         server.stop()
 
 
-def _parse_ts(value: str) -> dt.datetime:
+def _parse_ts(value) -> dt.datetime:
+    """occurred_at as RFC 3339 text, or a number of epoch milliseconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value / 1000, tz=dt.timezone.utc)
+    assert isinstance(value, str), f"occurred_at is neither text nor a number: {value!r}"
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
