@@ -7,10 +7,13 @@
 mod capture;
 #[macro_use]
 mod db;
+pub mod catalog;
 pub mod directory;
+pub mod forms;
 pub mod leads;
 mod migrate;
 pub mod page;
+pub mod settings;
 pub mod testing;
 
 pub use capture::{CaptureOutcome, Captured, Capturer};
