@@ -160,12 +160,28 @@ test('hosted form without the required email shows an error beside the email fie
     const beside = await page.evaluate(() => {
       const input = document.querySelector('input[name=email]');
       if (!input) return 'no input[name=email] on the page after submitting';
+      const isErr = (el) => el && el.matches('.field-error') && el.textContent.trim() !== '';
+      // Named by aria-describedby / aria-errormessage.
+      for (const attr of ['aria-describedby', 'aria-errormessage']) {
+        for (const id of (input.getAttribute(attr) || '').split(/\s+/).filter(Boolean)) {
+          if (isErr(document.getElementById(id))) return true;
+        }
+      }
+      // A sibling of the input (or of a wrapper of it inside the form), before any other field's control.
+      const control = 'input:not([type=hidden]), textarea, select';
+      for (let node = input; node && node.tagName !== 'FORM'; node = node.parentElement) {
+        for (const dir of ['nextElementSibling', 'previousElementSibling']) {
+          for (let el = node[dir]; el && !el.matches(control) && !el.querySelector(control); el = el[dir]) {
+            if (isErr(el) || isErr(el.querySelector('.field-error'))) return true;
+          }
+        }
+      }
       // The error must sit in the email field's own container (up to 3 levels up, inside the form).
       let node = input.parentElement;
       for (let i = 0; node && i < 3; i++, node = node.parentElement) {
         const err = node.querySelector('.field-error');
         const inputs = node.querySelectorAll('input:not([type=hidden]), textarea, select');
-        if (err && err.textContent.trim() && inputs.length === 1) return true;
+        if (isErr(err) && inputs.length === 1) return true;
         if (node.tagName === 'FORM') break;
       }
       const all = [...document.querySelectorAll('.field-error')].map((e) => e.outerHTML).join(' ');
