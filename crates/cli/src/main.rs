@@ -1,1 +1,93 @@
-fn main() {}
+//! `leadline`: the one binary. Thin: parse arguments, call the libraries, report.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+/// Self-hosted B2B lead generation and lead management.
+#[derive(Parser)]
+#[command(name = "leadline", version, about, propagate_version = true)]
+struct Cli {
+    /// Database URL: sqlite://FILE (default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "LEADLINE_DB",
+        default_value = "sqlite://leadline.db"
+    )]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI, the JSON API, public forms and the Segment-spec ingest API.
+    Serve(commands::serve::Args),
+    /// Fill a database with a realistic, deterministic demo company.
+    Demo(commands::demo::Args),
+    /// Import leads from a CSV file (tradeshow lists, webinar attendees, CRM exports).
+    Import(commands::import::Args),
+    /// Manage users who sign in to the web UI.
+    #[command(subcommand)]
+    User(commands::users::UserCommand),
+    /// Manage API keys for the REST API.
+    #[command(subcommand)]
+    Apikey(commands::users::ApiKeyCommand),
+    /// Manage event sources and their write keys.
+    #[command(subcommand)]
+    Source(commands::users::SourceCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    commands::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let open = || async {
+        leadline_store::Store::open(&cli.db)
+            .await
+            .with_context(|| format!("opening database {}", redact(&cli.db)))
+    };
+    match cli.command {
+        Command::Serve(args) => commands::serve::run(open().await?, args).await,
+        Command::Demo(args) => commands::demo::run(open().await?, args).await,
+        Command::Import(args) => commands::import::run(open().await?, args).await,
+        Command::User(c) => commands::users::user(open().await?, c).await,
+        Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
+        Command::Source(c) => commands::users::source(open().await?, c).await,
+    }
+}
+
+/// A database URL fit for messages: any password removed.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,1 +1,132 @@
+//! Leadline's HTTP edge: Segment-spec ingest, public forms, the JSON API and the web UI.
+//! Handlers are thin: parse, authorise, call the core or the store, render.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+mod ingest;
+pub mod public_forms;
+pub mod state;
+pub mod ui;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tower_http::cors::CorsLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::AppState;
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    // Public endpoints are cross-origin by design (forms embedded on other sites, browser
+    // analytics clients); they carry no cookies of ours that matter, so any origin may call.
+    let public_cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("content-encoding"),
+        ]);
+    let ingest = Router::new()
+        .route("/v1/{kind}", post(ingest::ingest))
+        .layer(RequestDecompressionLayer::new())
+        .layer(public_cors.clone());
+    let forms = Router::new()
+        .route("/f/{key}", get(public_forms::get).post(public_forms::post))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(public_cors);
+    Router::new()
+        .merge(ingest)
+        .merge(forms)
+        .nest(
+            "/api/v1",
+            api::routes().layer(axum::extract::DefaultBodyLimit::max(1024 * 1024)),
+        )
+        .merge(ui::routes())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(|| async { error::ApiError::not_found("page") })
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The matched route, never the raw path or query (they can hold emails).
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|m| m.as_str().to_owned())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), route = %route)
+            }),
+        )
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    match st.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        ),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "database unavailable"})),
+        ),
+    }
+}
+
+async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
+}
+
+/// Binds `addr` (port 0 picks a free port), reports the bound address, and serves until
+/// Ctrl-C or SIGTERM.
+pub async fn serve(
+    state: AppState,
+    addr: &str,
+    on_ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    on_ready(listener.local_addr()?);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -10,8 +10,9 @@ use crate::Email;
 
 /// Checks a submission against the fields that were shown to this visitor.
 ///
-/// `rendered_at_ms` is when the form was rendered (from a signed token; `None` when the
-/// token was missing or forged, which bots do) and `now_ms` is the current time.
+/// `rendered_at_ms` is when the form was rendered, from the signed token our pages embed;
+/// `None` for a hand-written HTML form on another site that carries no token, where only the
+/// honeypot can be checked. A forged token is the caller's to reject as spam.
 pub fn check_submission(
     def: &FormDefinition,
     known: Option<&KnownProfile>,
@@ -232,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn bots_are_caught_by_honeypot_speed_or_missing_token() {
+    fn bots_are_caught_by_honeypot_or_speed_and_tokenless_forms_by_honeypot_only() {
         let ok = answers(&[("email", "ada@acme.com"), ("company", "Acme")]);
         let mut hp = ok.clone();
         hp.insert(HONEYPOT_FIELD.into(), "http://spam".into());

@@ -1,0 +1,22 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod import;
+pub mod serve;
+pub mod users;
+
+/// Logs go to stderr: human-readable on a terminal, JSON otherwise (`LEADLINE_LOG` sets the
+/// filter, default `info`). Logs never carry personal data (see the logging policy).
+pub fn init_logging() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LEADLINE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.init();
+    } else {
+        builder.json().init();
+    }
+}

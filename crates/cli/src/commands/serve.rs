@@ -1,0 +1,45 @@
+//! `leadline serve`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use leadline_store::Store;
+
+/// Options of `leadline serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port (printed on start).
+    #[arg(long, env = "LEADLINE_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Fill an empty database with the demo company first.
+    #[arg(long)]
+    demo: bool,
+    /// Mark cookies Secure (set this when serving behind HTTPS).
+    #[arg(long, env = "LEADLINE_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
+    let mut login = None;
+    if args.demo && store.count_leads().await? == 0 {
+        login = Some(
+            super::demo::fill(
+                &store,
+                super::demo::DEFAULT_LEADS,
+                super::demo::DEFAULT_SEED,
+            )
+            .await?,
+        );
+    }
+    let state = leadline_server::AppState::new(store, args.secure_cookies).await?;
+    leadline_server::serve(state, &args.addr, |addr| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Leadline listening on http://{addr}");
+        if let Some((email, password)) = &login {
+            let _ = writeln!(out, "Demo admin login: {email} / {password}");
+        }
+        let _ = out.flush();
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,267 @@
+//! `/api/v1/leads`: list, read, create (through the capture pipeline) and the timeline.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use leadline_core::capture::Traits;
+use leadline_core::{Activity, CaptureEvent, Channel, Email};
+use leadline_store::leads::{ActivityItem, Lead, LeadFilter, LeadSort, Merge, StageChange};
+use leadline_store::page::Page;
+use serde::Deserialize;
+
+use super::Paging;
+use crate::auth::{ApiCaller, Role};
+use crate::error::{ApiError, JsonBody};
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LeadQuery {
+    q: Option<String>,
+    stage: Option<String>,
+    owner: Option<String>,
+    source: Option<String>,
+    campaign: Option<String>,
+    account: Option<String>,
+    sort: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl LeadQuery {
+    /// The paging part of the query.
+    pub fn paging(&self) -> &Paging {
+        &self.paging
+    }
+
+    /// The filters as given, to refill the filter form.
+    pub fn raw(&self) -> serde_json::Value {
+        serde_json::json!({"q": self.q, "stage": self.stage, "owner": self.owner, "source": self.source, "campaign": self.campaign, "account": self.account, "sort": self.sort})
+    }
+
+    /// The store filter, with every enumerated value checked.
+    pub fn filter(&self) -> Result<LeadFilter, ApiError> {
+        if let Some(s) = self.stage.as_deref().filter(|s| !s.is_empty())
+            && leadline_core::Stage::parse(s).is_none()
+        {
+            return Err(ApiError::bad_request("invalid_stage", "`stage` must be one of subscriber, lead, mql, sal, sql, opportunity, customer, disqualified, recycled").field("stage"));
+        }
+        if let Some(s) = self.source.as_deref().filter(|s| !s.is_empty())
+            && Channel::parse(s).is_none()
+        {
+            return Err(ApiError::bad_request(
+                "invalid_source",
+                "`source` must be a channel name such as organic_search or tradeshow",
+            )
+            .field("source"));
+        }
+        let sort = match self.sort.as_deref().unwrap_or("newest") {
+            "newest" | "" => LeadSort::Newest,
+            "oldest" => LeadSort::Oldest,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_sort",
+                    "`sort` must be newest or oldest",
+                )
+                .field("sort"));
+            }
+        };
+        Ok(LeadFilter {
+            q: self.q.clone(),
+            stage: self
+                .stage
+                .as_deref()
+                .and_then(leadline_core::Stage::parse)
+                .map(|s| s.as_str().to_owned()),
+            owner: self.owner.clone(),
+            source: self
+                .source
+                .as_deref()
+                .and_then(Channel::parse)
+                .map(|c| c.as_str().to_owned()),
+            campaign: self.campaign.clone(),
+            account: self.account.clone(),
+            sort,
+        })
+    }
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Query(q): Query<LeadQuery>,
+) -> Result<Json<Page<Lead>>, ApiError> {
+    caller.require(Role::Viewer)?;
+    let (cursor, limit) = q.paging.parse()?;
+    Ok(Json(
+        st.store
+            .list_leads(&q.filter()?, cursor.as_ref(), limit)
+            .await?,
+    ))
+}
+
+pub async fn get_one(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Lead>, ApiError> {
+    caller.require(Role::Viewer)?;
+    st.store
+        .get_lead(&id)
+        .await
+        .map(Json)
+        .map_err(|_| ApiError::not_found("lead"))
+}
+
+pub async fn activities(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+    Query(p): Query<Paging>,
+) -> Result<Json<Page<ActivityItem>>, ApiError> {
+    caller.require(Role::Viewer)?;
+    let lead = st
+        .store
+        .get_lead(&id)
+        .await
+        .map_err(|_| ApiError::not_found("lead"))?;
+    let (cursor, limit) = p.parse()?;
+    Ok(Json(
+        st.store
+            .lead_activities(&lead.id, cursor.as_ref(), limit)
+            .await?,
+    ))
+}
+
+pub async fn stage_changes(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Page<StageChange>>, ApiError> {
+    caller.require(Role::Viewer)?;
+    let lead = st
+        .store
+        .get_lead(&id)
+        .await
+        .map_err(|_| ApiError::not_found("lead"))?;
+    Ok(Json(Page {
+        items: st.store.lead_stage_changes(&lead.id).await?,
+        next: None,
+    }))
+}
+
+pub async fn merges(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Page<Merge>>, ApiError> {
+    caller.require(Role::Viewer)?;
+    let lead = st
+        .store
+        .get_lead(&id)
+        .await
+        .map_err(|_| ApiError::not_found("lead"))?;
+    Ok(Json(Page {
+        items: st.store.lead_merges(&lead.id).await?,
+        next: None,
+    }))
+}
+
+/// A lead entered by hand or by an integration; a rep's referral when `channel` is a
+/// referral channel.
+#[derive(Debug, Deserialize)]
+pub struct NewLead {
+    pub email: String,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub campaign: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub custom: std::collections::BTreeMap<String, String>,
+}
+
+/// Turns a hand-entered lead into a capture event.
+pub fn new_lead_event(body: &NewLead, origin: String, now: i64) -> Result<CaptureEvent, ApiError> {
+    let email =
+        Email::parse(&body.email).map_err(|e| ApiError::invalid("email", format!("email {e}")))?;
+    let channel = match body.channel.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            Channel::parse(c)
+                .ok_or_else(|| ApiError::invalid("channel", format!("unknown channel {c:?}")))?,
+        ),
+        None => None,
+    };
+    let referral = matches!(
+        channel,
+        Some(Channel::CustomerReferral | Channel::PartnerReferral | Channel::SalesReferral)
+    );
+    let activity = if referral {
+        Activity::ReferralLogged
+    } else {
+        Activity::ApiCreated
+    };
+    let mut ev = CaptureEvent::new(
+        format!("api:{}", leadline_store::new_id()),
+        activity,
+        now,
+        origin,
+    );
+    let mut traits = Traits {
+        custom: body.custom.clone(),
+        ..Default::default()
+    };
+    for (k, v) in [
+        ("first_name", &body.first_name),
+        ("last_name", &body.last_name),
+        ("title", &body.title),
+        ("phone", &body.phone),
+        ("company", &body.company),
+        ("country", &body.country),
+    ] {
+        if let Some(v) = v {
+            traits.set(k, v);
+        }
+    }
+    ev.email = Some(email);
+    ev.traits = traits;
+    ev.channel = Some(channel.unwrap_or(Channel::Api));
+    ev.campaign = body.campaign.clone();
+    if let Some(note) = &body.note {
+        ev.properties = serde_json::json!({ "note": note });
+    }
+    Ok(ev)
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    JsonBody(body): JsonBody<NewLead>,
+) -> Result<(StatusCode, Json<Lead>), ApiError> {
+    caller.require(Role::Sales)?;
+    let origin = match &caller.user_id {
+        Some(u) => format!("user:{u}"),
+        None => "api".to_owned(),
+    };
+    let ev = new_lead_event(&body, origin, leadline_store::now_ms())?;
+    let out = st.capturer.capture(vec![ev]).await?;
+    let status = if matches!(out[0], leadline_store::CaptureOutcome::Created { .. }) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let id = out[0].lead_id().ok_or_else(ApiError::internal)?;
+    Ok((status, Json(st.store.get_lead(id).await?)))
+}
