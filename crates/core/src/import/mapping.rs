@@ -298,7 +298,7 @@ pub fn snake_case(header: &str) -> String {
     for c in header.chars() {
         if c.is_alphanumeric() {
             // camelCase words (`doNotContact`) are words too.
-            if (gap || (lower_before && c.is_uppercase())) && !out.is_empty() {
+            if (gap || (lower_before && c.is_ascii_uppercase())) && !out.is_empty() {
                 out.push('_');
             }
             gap = false;
@@ -310,3 +310,6 @@ pub fn snake_case(header: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

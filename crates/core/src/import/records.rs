@@ -204,7 +204,11 @@ impl<R: Read> RecordReader<R> {
                     }
                     rec.ends.push(rec.data.len());
                     rec.end_line = self.line - 1;
-                    return (true, i + 1);
+                    // Take the `\n` of a `\r\n` now when it is buffered, so the byte count
+                    // after a record includes its whole line ending.
+                    let crlf = self.skip_lf && bytes.get(i + 1) == Some(&b'\n');
+                    self.skip_lf &= !crlf;
+                    return (true, i + 1 + usize::from(crlf));
                 }
                 State::StartField if b == b'"' => {
                     *state = State::InQuoted;

@@ -118,17 +118,19 @@ pub fn sniff_encoding(sample: &[u8]) -> Encoding {
     }
 }
 
-/// Chooses the delimiter whose count per record (outside quotes) is the most consistent
-/// across the sample, preferring the one that splits records into more fields on a tie.
-/// A prose field with a stray `;` changes that count on one line only, while the real
-/// delimiter appears the same number of times on every line.
+/// Chooses the delimiter that appears in the header and splits the most records of the
+/// sample into as many fields as the header has, preferring more fields on a tie. A prose
+/// field with a stray `;` or a decimal comma changes a count on some lines only, while the
+/// real delimiter gives every record the header's shape.
 pub fn sniff_delimiter(sample: &[u8]) -> u8 {
-    let mut best: Option<(u8, (u64, usize))> = None;
+    let mut best: Option<(u8, (usize, usize))> = None;
     for d in DELIMITERS {
         let counts = counts_per_record(sample, d);
-        let Some(score) = consistency(&counts) else {
+        let Some(&in_header) = counts.first().filter(|&&c| c > 0) else {
             continue;
         };
+        let same_shape = counts.iter().filter(|&&c| c == in_header).count();
+        let score = (same_shape, in_header);
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((d, score));
         }
@@ -136,7 +138,8 @@ pub fn sniff_delimiter(sample: &[u8]) -> u8 {
     best.map_or(b',', |(d, _)| d)
 }
 
-/// How often `d` occurs outside quotes in each complete record of the sample.
+/// How often `d` occurs outside quotes in each record of the sample, the header first; the
+/// last record is left out when the sample may have cut it short.
 fn counts_per_record(sample: &[u8], d: u8) -> Vec<usize> {
     let mut counts = Vec::new();
     let (mut in_quotes, mut count, mut seen) = (false, 0usize, false);
@@ -155,25 +158,10 @@ fn counts_per_record(sample: &[u8], d: u8) -> Vec<usize> {
         }
         seen = true;
     }
-    if seen && counts.is_empty() {
-        // A one-line sample (a header alone) is all we have to go on.
+    if seen && (counts.is_empty() || sample.len() < SAMPLE_SIZE) {
         counts.push(count);
     }
     counts
-}
-
-/// (share of records with the most common count, in per-mille; that count), or `None` when
-/// the delimiter never occurs.
-fn consistency(counts: &[usize]) -> Option<(u64, usize)> {
-    let mut freq = std::collections::HashMap::<usize, usize>::new();
-    for &c in counts {
-        *freq.entry(c).or_default() += 1;
-    }
-    let (&mode, &n) = freq
-        .iter()
-        .filter(|&(&c, _)| c > 0)
-        .max_by_key(|&(&c, &n)| (n, c))?;
-    Some(((n as u64 * 1000) / counts.len() as u64, mode))
 }
 
 /// Strips a UTF-8 byte-order mark from the start of the data, if present.
