@@ -28,6 +28,8 @@ pub use rows::{RowError, RowErrorCode, Rows};
 pub use sniff::{Encoding, Sniffed};
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 /// The largest cell we accept (64 KiB). Longer values are almost always a broken quote or a
