@@ -18,6 +18,13 @@ use std::io::{self, Read};
 /// Bytes read from the source at a time.
 const CHUNK: usize = 64 * 1024;
 
+/// The most values a record may have; more are a sign of a wrong delimiter or a binary file.
+pub(crate) const MAX_FIELDS: usize = 4096;
+
+/// The most bytes of a record kept, whatever its cells: a row of many large cells costs no
+/// more than this.
+pub(crate) const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
 /// One record as raw bytes, reused from record to record so parsing allocates nothing in
 /// the steady state.
 #[derive(Debug, Default)]
@@ -30,6 +37,8 @@ pub(crate) struct Record {
     pub end_line: u64,
     /// Index of the first field that grew past the size limit (its bytes were dropped).
     pub oversized: Option<usize>,
+    /// True when the record passed [`MAX_RECORD_BYTES`] or [`MAX_FIELDS`] (the rest was dropped).
+    pub too_large: bool,
     /// True when end of file came inside a quoted value.
     pub unterminated: bool,
 }
@@ -53,6 +62,7 @@ impl Record {
         self.data.clear();
         self.ends.clear();
         self.oversized = None;
+        self.too_large = false;
         self.unterminated = false;
     }
 }
@@ -189,6 +199,11 @@ impl<R: Read> RecordReader<R> {
                         push(rec, b, *field_start, self.max_field);
                     }
                 },
+                _ if b == d && rec.ends.len() + 1 >= MAX_FIELDS => {
+                    rec.too_large = true; // the rest of the line joins the last value
+                    *state = State::InField;
+                    *started = true;
+                }
                 _ if b == d => {
                     rec.ends.push(rec.data.len());
                     *field_start = rec.data.len();
@@ -229,14 +244,17 @@ impl<R: Read> RecordReader<R> {
     }
 }
 
-/// Appends a byte to the current field unless the field is already over the limit, in which
-/// case the record is marked and the byte dropped.
+/// Appends a byte to the current field unless the field or the record is already over its
+/// limit, in which case the record is marked and the byte dropped.
 #[inline]
 fn push(rec: &mut Record, b: u8, field_start: usize, max_field: usize) {
-    if rec.data.len() - field_start < max_field {
+    let len = rec.data.len();
+    if len - field_start < max_field && len < MAX_RECORD_BYTES {
         rec.data.push(b);
-    } else if rec.oversized.is_none() {
-        rec.oversized = Some(rec.ends.len());
+    } else if len - field_start >= max_field {
+        rec.oversized.get_or_insert(rec.ends.len());
+    } else {
+        rec.too_large = true;
     }
 }
 
@@ -329,6 +347,21 @@ mod tests {
             out.push_str("\r\n");
         }
         out.into_bytes()
+    }
+
+    #[test]
+    fn a_record_of_many_large_cells_or_endless_delimiters_is_capped_and_marked() {
+        let cell = "y".repeat(60_000);
+        let line = vec![cell.as_str(); 40].join(",");
+        let got = records(format!("{line}\nnext\n").as_bytes(), 64 * 1024);
+        assert_eq!(got[0].2, None, "no single cell is over its limit");
+        assert!(got[0].1.iter().map(String::len).sum::<usize>() <= MAX_RECORD_BYTES);
+        assert_eq!(got[1].1, vec!["next"]);
+        let commas = ",".repeat(100_000);
+        let mut r = RecordReader::new(commas.as_bytes(), b',', 1024);
+        let mut rec = Record::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert!(rec.too_large && rec.len() <= MAX_FIELDS);
     }
 
     proptest::proptest! {

@@ -162,6 +162,17 @@ impl<R: Read> Rows<R> {
                 ),
             ));
         }
+        if rec.too_large {
+            return Err(self.error(
+                None,
+                RowErrorCode::CellTooLarge,
+                format!(
+                    "row is larger than {} KiB or has more than {} values; the row was skipped",
+                    super::records::MAX_RECORD_BYTES / 1024,
+                    super::records::MAX_FIELDS
+                ),
+            ));
+        }
         let (n, m) = (rec.len(), self.header.len());
         let extra_blank = (m..n).all(|i| {
             rec.get(i)
