@@ -236,6 +236,16 @@ fn resolve_duplicates(
             winner.insert(target, i);
             continue;
         };
+        if let (Target::Custom(name), Source::Guess(_)) = (&target, source) {
+            // Two unknown columns with the same name: keep both, numbered.
+            let renamed = (2..)
+                .map(|n| Target::Custom(format!("{name}_{n}")))
+                .find(|t| !winner.contains_key(t))
+                .unwrap_or(Target::Ignore);
+            chosen[i].0 = renamed.clone();
+            winner.insert(renamed, i);
+            continue;
+        }
         let w_source = chosen[w].1;
         let (keep, lose) = match source.cmp(&w_source) {
             std::cmp::Ordering::Less => (i, w),

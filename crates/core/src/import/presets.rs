@@ -87,7 +87,7 @@ pub(crate) fn generic(compact: &str) -> Option<(Target, u8)> {
         "optin" | "emailoptin" | "consent" | "marketingconsent" | "emailconsent" => (Consent, 0),
         "gdprconsent" | "marketingoptin" | "acceptsmarketing" | "subscribed" => (Consent, 1),
         "emailoptout" | "optout" | "donotemail" | "hasoptedoutofemail" => (OptOut, 0),
-        "unsubscribed" | "emailunsubscribed" => (OptOut, 1),
+        "unsubscribed" | "emailunsubscribed" | "unsubscribedfromallemail" => (OptOut, 1),
         "utmsource" => (Utm("utm_source"), 0),
         "utmmedium" => (Utm("utm_medium"), 0),
         "utmcampaign" => (Utm("utm_campaign"), 0),

@@ -32,13 +32,29 @@ pub enum RowErrorCode {
     BadEmail,
     NoIdentity,
     BadConsent,
-    CellTooLarge,
+    TooLarge,
     FieldCount,
     InvalidUtf8,
     /// A quote never closed: the rest of the file was swallowed and the import ends here.
     UnterminatedQuote,
     /// Reading the input failed: the import ends here.
     Read,
+}
+
+impl RowErrorCode {
+    /// The stable snake_case name reports and logs count by.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowErrorCode::BadEmail => "bad_email",
+            RowErrorCode::NoIdentity => "no_identity",
+            RowErrorCode::BadConsent => "bad_consent",
+            RowErrorCode::TooLarge => "too_large",
+            RowErrorCode::FieldCount => "field_count",
+            RowErrorCode::InvalidUtf8 => "invalid_utf8",
+            RowErrorCode::UnterminatedQuote => "unterminated_quote",
+            RowErrorCode::Read => "read",
+        }
+    }
 }
 
 impl RowError {
@@ -155,7 +171,7 @@ impl<R: Read> Rows<R> {
         if let Some(i) = rec.oversized {
             return Err(self.error(
                 Some(i),
-                RowErrorCode::CellTooLarge,
+                RowErrorCode::TooLarge,
                 format!(
                     "value is longer than {} KiB; the row was skipped",
                     MAX_CELL_BYTES / 1024
@@ -165,7 +181,7 @@ impl<R: Read> Rows<R> {
         if rec.too_large {
             return Err(self.error(
                 None,
-                RowErrorCode::CellTooLarge,
+                RowErrorCode::TooLarge,
                 format!(
                     "row is larger than {} KiB or has more than {} values; the row was skipped",
                     super::records::MAX_RECORD_BYTES / 1024,

@@ -173,7 +173,7 @@ fn a_10_mb_cell_fails_its_row_only_and_is_never_held_in_memory() {
     let rows = run(head.chain(huge).chain(tail), &options());
     assert_eq!(rows.len(), 3);
     let err = rows[1].as_ref().unwrap_err();
-    assert_eq!((err.line, err.code), (3, RowErrorCode::CellTooLarge));
+    assert_eq!((err.line, err.code), (3, RowErrorCode::TooLarge));
     assert_eq!(err.column.as_deref(), Some("Notes"));
     assert_eq!(rows[2].as_ref().unwrap().traits.custom["notes"], "fine");
 }

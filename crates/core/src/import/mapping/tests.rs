@@ -141,6 +141,34 @@ fn two_explicit_choices_of_one_target_are_an_error() {
 }
 
 #[test]
+fn unknown_columns_with_the_same_name_are_numbered_not_refused() {
+    let got = targets(
+        &["Email", "Notes", "notes", "Notes"],
+        &MappingOptions::default(),
+    );
+    assert_eq!(
+        got,
+        [
+            "email",
+            "custom field notes",
+            "custom field notes_2",
+            "custom field notes_3"
+        ]
+    );
+}
+
+#[test]
+fn hubspots_unsubscribed_from_all_email_is_an_opt_out() {
+    assert_eq!(
+        targets(
+            &["Email", "Unsubscribed from all email"],
+            &MappingOptions::default()
+        ),
+        ["email", "opt_out"]
+    );
+}
+
+#[test]
 fn a_malformed_map_says_what_shape_is_expected() {
     let options = MappingOptions {
         map: vec!["Email".into()],
