@@ -10,6 +10,37 @@
 //! The import streams: memory stays flat whatever the file's size (one record and a 64 KiB
 //! read buffer at a time), and a bad row never stops the rows after it. Time and the import's
 //! id are arguments ([`ImportContext`]), so the same file always yields the same events.
+//!
+//! ```
+//! use leadline_core::import::{ImportContext, ImportOptions, MappingOptions, read_csv};
+//! use leadline_core::{Channel, capture::OnDuplicate};
+//!
+//! let file = "Email;First Name;Company\nada@acme.com;Ada;Acme\nbroken;Bob;Beta\n";
+//! let options = ImportOptions {
+//!     mapping: MappingOptions { map: vec!["Company=company".into()], ..Default::default() },
+//!     ..Default::default()
+//! };
+//! let context = ImportContext {
+//!     list_name: "expo-leads".into(),
+//!     campaign: Some("Expo 2026".into()),
+//!     channel: Some(Channel::Tradeshow),
+//!     on_duplicate: OnDuplicate::Update,
+//!     occurred_at: 1_790_000_000_000,
+//!     origin: "import:7".into(),
+//! };
+//! let mut rows = read_csv(file.as_bytes(), &options, context)?;
+//! let (mut events, mut problems) = (Vec::new(), Vec::new());
+//! for row in rows.by_ref() {
+//!     match row {
+//!         Ok(event) => events.push(event),
+//!         Err(e) => problems.push(e.to_string()),
+//!     }
+//! }
+//! assert_eq!(events.len(), 1);
+//! assert_eq!(problems, ["line 3, column \"Email\": email is not a valid email address (expected name@company.com)"]);
+//! assert_eq!(rows.bytes_read(), file.len() as u64);
+//! # Ok::<(), leadline_core::import::ImportError>(())
+//! ```
 
 use std::io::{self, Cursor, Read};
 

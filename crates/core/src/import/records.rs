@@ -170,7 +170,9 @@ impl<R: Read> RecordReader<R> {
         }
         rec.unterminated = state == State::InQuoted;
         rec.ends.push(rec.data.len());
-        rec.end_line = self.line;
+        // A final line ending does not start another line.
+        let ends_in_newline = self.len > 0 && self.buf[self.len - 1] == b'\n';
+        rec.end_line = self.line - u64::from(ends_in_newline && self.line > rec.line);
         Ok(true)
     }
 

@@ -188,6 +188,8 @@ fn an_unterminated_quote_is_reported_at_the_line_where_its_record_starts() {
     assert_eq!((err.line, err.code), (3, RowErrorCode::UnterminatedQuote));
     assert!(err.is_fatal());
     assert!(err.reason.contains("closing quote never comes"), "{err}");
+    assert!(err.reason.contains("end of the file (line 5)"), "{err}");
+    assert_eq!(err.column.as_deref(), Some("Notes"));
 }
 
 #[test]
