@@ -139,6 +139,12 @@ impl<R: Read> Rows<R> {
         &self.header
     }
 
+    /// The physical line where the row last returned starts, so a caller that later fails
+    /// to store an event can still point the person at the right line.
+    pub fn line(&self) -> u64 {
+        self.record.line
+    }
+
     fn error(
         &self,
         column: Option<usize>,
@@ -246,8 +252,10 @@ impl<R: Read> Rows<R> {
         event.campaign = self
             .context
             .campaign
-            .clone()
-            .filter(|c| !c.trim().is_empty());
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
         event.channel = self.context.channel;
         event.on_duplicate = self.context.on_duplicate;
         Ok(event)
@@ -297,6 +305,8 @@ impl<R: Read> Iterator for Rows<R> {
         Some(row)
     }
 }
+
+impl<R: Read> std::iter::FusedIterator for Rows<R> {}
 
 /// The value of a cell, or `None` when it was not answered: empty, or a form's placeholder
 /// option (`Select`, `-- Select --`, `Please select`) left in place.

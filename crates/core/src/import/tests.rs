@@ -268,6 +268,7 @@ fn the_byte_counter_reaches_the_file_size() {
     let after_header = rows.bytes_read();
     assert_eq!(after_header, 3 + "Email\r\n".len() as u64);
     rows.next();
+    assert_eq!(rows.line(), 2);
     assert!(rows.bytes_read() > after_header);
     rows.by_ref().for_each(drop);
     assert_eq!(rows.bytes_read(), csv.len() as u64);
