@@ -52,6 +52,7 @@ mod presets;
 mod records;
 mod rows;
 pub mod sniff;
+mod values;
 
 pub use mapping::{Mapping, MappingError, MappingOptions, Target, compact, snake_case};
 pub use presets::Preset;
@@ -60,6 +61,8 @@ pub use sniff::{Encoding, Sniffed};
 
 #[cfg(test)]
 mod bench;
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;
 

@@ -2,13 +2,11 @@
 
 use std::io::Read;
 
-use sha2::{Digest, Sha256};
-
 use super::records::{Record, RecordReader};
+use super::values::{answered, apply, message_id};
 use super::{
     ImportContext, ImportError, MAX_CELL_BYTES, Mapping, MappingOptions, Sniffed, Source, Target,
 };
-use crate::Email;
 use crate::capture::{Activity, CaptureEvent};
 
 /// Why one row was not imported. It names the line and column so the person can fix the
@@ -307,94 +305,6 @@ impl<R: Read> Iterator for Rows<R> {
 }
 
 impl<R: Read> std::iter::FusedIterator for Rows<R> {}
-
-/// The value of a cell, or `None` when it was not answered: empty, or a form's placeholder
-/// option (`Select`, `-- Select --`, `Please select`) left in place.
-pub(crate) fn answered(cell: &str) -> Option<&str> {
-    let v = cell.trim();
-    if v.is_empty() || v.len() > 24 {
-        return (!v.is_empty()).then_some(v);
-    }
-    let compact = super::compact(v);
-    let placeholder = matches!(
-        compact.as_str(),
-        "select" | "pleaseselect" | "selectone" | "selectanoption"
-    );
-    (!placeholder).then_some(v)
-}
-
-/// Puts one answered value where its column's target says.
-fn apply(
-    event: &mut CaptureEvent,
-    target: &Target,
-    value: &str,
-) -> Result<(), (RowErrorCode, String)> {
-    match target {
-        Target::Email => {
-            let email =
-                Email::parse(value).map_err(|e| (RowErrorCode::BadEmail, format!("email {e}")))?;
-            event.email = Some(email);
-        }
-        Target::Key => event.external_key = Some(value.to_owned()),
-        Target::FullName => event.traits.set_full_name(value),
-        Target::Profile(f) => event.traits.set(f, value),
-        Target::Consent => event.traits.consent = Some(yes_no(value)?),
-        Target::OptOut => {
-            if yes_no(value)? {
-                event.traits.consent = Some(false);
-            }
-        }
-        Target::Utm(u) => {
-            let slot = match *u {
-                "utm_source" => &mut event.utm.source,
-                "utm_medium" => &mut event.utm.medium,
-                "utm_campaign" => &mut event.utm.campaign,
-                "utm_term" => &mut event.utm.term,
-                _ => &mut event.utm.content,
-            };
-            *slot = Some(value.to_owned());
-        }
-        Target::Custom(name) => {
-            event.traits.custom.insert(name.clone(), value.to_owned());
-        }
-        Target::Ignore => {}
-    }
-    Ok(())
-}
-
-fn yes_no(value: &str) -> Result<bool, (RowErrorCode, String)> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" | "y" | "true" | "t" | "1" | "on" | "x" | "opted in" => Ok(true),
-        "no" | "n" | "false" | "f" | "0" | "off" | "opted out" => Ok(false),
-        _ => Err((
-            RowErrorCode::BadConsent,
-            "expected yes/no, true/false or 1/0".to_owned(),
-        )),
-    }
-}
-
-/// `import:` + the first 32 hex digits of SHA-256 over the list, the person and the row's
-/// canonical content (mapped values by target name, blanks left out). Re-importing a file
-/// gives the same ids, which the pipeline drops as already seen; a changed row, or the same
-/// person in another campaign, gives a new one.
-pub(crate) fn message_id(list: &str, identity: &str, canonical: &[u8]) -> String {
-    let mut h = Sha256::new();
-    for part in [list.as_bytes(), identity.as_bytes()] {
-        h.update((part.len() as u32).to_le_bytes());
-        h.update(part);
-    }
-    h.update(canonical);
-    let digest = h.finalize();
-    let mut id = String::with_capacity(39);
-    id.push_str("import:");
-    for b in &digest[..16] {
-        id.push(char::from(HEX[usize::from(b >> 4)]));
-        id.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    id
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn decode_header(record: &Record, sniffed: Sniffed) -> Result<Vec<String>, ImportError> {
     if record.unterminated {
