@@ -8,14 +8,19 @@ use std::path::PathBuf;
 use super::tests::context;
 use super::*;
 
+/// `LEADLINE_REFERENCE_DIR` may name the reference folder or its `datasets/` folder.
 fn reference_file() -> Option<PathBuf> {
     let dir = std::env::var_os("LEADLINE_REFERENCE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference")
         });
-    let path = dir.join("datasets/x-education-leads.csv");
-    path.exists().then_some(path)
+    [
+        dir.join("datasets/x-education-leads.csv"),
+        dir.join("x-education-leads.csv"),
+    ]
+    .into_iter()
+    .find(|p| p.exists())
 }
 
 #[test]
