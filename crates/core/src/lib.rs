@@ -7,6 +7,7 @@ pub mod capture;
 pub mod channel;
 pub mod email;
 pub mod form;
+pub mod import;
 pub mod segment;
 pub mod stage;
 pub mod time;
