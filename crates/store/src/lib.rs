@@ -10,6 +10,7 @@ mod db;
 pub mod catalog;
 pub mod directory;
 pub mod forms;
+pub mod import;
 pub mod leads;
 mod migrate;
 pub mod page;
