@@ -116,12 +116,16 @@ pub(crate) const CO_CORE: [&str; 32] = [
     "brook", "ridge", "shore", "spring", "tower", "works", "leaf", "cloud", "arc", "mark",
     "wind", "haven",
 ];
-pub(crate) const CO_KIND: [(&str, &str); 16] = [
-    ("Logistics", "logistics"), ("Health", "health"), ("Capital", "capital"),
-    ("Retail", "retail"), ("Systems", "systems"), ("Foods", "foods"), ("Energy", "energy"),
-    ("Media", "media"), ("Manufacturing", "mfg"), ("Labs", "labs"), ("Partners", "partners"),
-    ("Software", "software"), ("Group", "group"), ("Insurance", "insurance"),
-    ("Telecom", "telecom"), ("Consulting", "consulting"),
+/// `(name word, domain word, industry)`; an empty industry is drawn from [`INDUSTRIES`].
+pub(crate) const CO_KIND: [(&str, &str, &str); 16] = [
+    ("Logistics", "logistics", "Logistics"), ("Health", "health", "Healthcare"),
+    ("Capital", "capital", "Financial Services"), ("Retail", "retail", "Retail"),
+    ("Systems", "systems", "Software"), ("Foods", "foods", "Manufacturing"),
+    ("Energy", "energy", "Energy"), ("Media", "media", "Media"),
+    ("Manufacturing", "mfg", "Manufacturing"), ("Labs", "labs", "Software"),
+    ("Partners", "partners", ""), ("Software", "software", "Software"), ("Group", "group", ""),
+    ("Insurance", "insurance", "Financial Services"), ("Telecom", "telecom", "Telecommunications"),
+    ("Consulting", "consulting", "Professional Services"),
 ];
 
 /// Pages of the demo company's website: `(name, path)`.

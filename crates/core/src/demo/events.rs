@@ -1,7 +1,7 @@
 //! The event stream: people one after another, each person's journey buffered alone, so
 //! memory stays constant whether the demo has a hundred leads or a million.
 
-use std::fmt::Write as _;
+use std::collections::VecDeque;
 
 use super::campaigns::{SPECS, Spec};
 use super::people::Persona;
@@ -78,7 +78,7 @@ impl Ctx {
             now: now_ms,
             campaigns: super::campaigns::campaigns(seed, now_ms),
             tables,
-            accounts: (leads as u64 / 4).max(1),
+            accounts: (leads / 4).max(leads.min(10)).max(1) as u64,
             reps: company::rep_locals()
                 .map(|l| format!("{l}@{}", company::DOMAIN))
                 .collect(),
@@ -91,8 +91,8 @@ pub struct DemoEvents {
     ctx: Ctx,
     leads: usize,
     next_person: usize,
-    /// The current person's events, last first, so `pop` yields them in order.
-    pending: Vec<CaptureEvent>,
+    /// The current person's events, in order.
+    pending: VecDeque<CaptureEvent>,
     next_id: u64,
     id_prefix: String,
 }
@@ -103,7 +103,7 @@ impl DemoEvents {
             ctx: Ctx::new(seed, leads, now_ms),
             leads,
             next_person: 0,
-            pending: Vec::with_capacity(64),
+            pending: VecDeque::with_capacity(64),
             next_id: 0,
             id_prefix: format!("demo:{seed}:"),
         }
@@ -130,13 +130,12 @@ impl Iterator for DemoEvents {
             }
             story::lead(&self.ctx, self.next_person, &mut self.pending);
             story::visitors(&self.ctx, self.next_person, &mut self.pending);
-            self.pending.reverse();
             self.next_person += 1;
         }
-        let mut e = self.pending.pop()?;
-        let mut id = String::with_capacity(self.id_prefix.len() + 10);
+        let mut e = self.pending.pop_front()?;
+        let mut id = String::with_capacity(self.id_prefix.len() + 20);
         id.push_str(&self.id_prefix);
-        let _ = write!(id, "{}", self.next_id);
+        push_decimal(&mut id, self.next_id);
         self.next_id += 1;
         e.message_id = id;
         Some(e)
@@ -144,5 +143,32 @@ impl Iterator for DemoEvents {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.pending.len() + self.leads - self.next_person, None)
+    }
+}
+
+/// Appends `n` in decimal without the formatting machinery: this runs once per event.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimals_are_written_like_display() {
+        for n in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
+            let mut s = String::from("x");
+            super::push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
     }
 }

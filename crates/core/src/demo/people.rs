@@ -73,12 +73,14 @@ struct Account {
 const NAME_SUFFIX: [&str; 8] = ["", " Inc.", " Ltd", " GmbH", " LLC", " Holdings", " AG", " Corp."];
 
 fn account(seed: u64, index: u64, big: bool) -> Account {
+    // An odd multiplier permutes the name combinations (their count is a power of two), so
+    // neighbouring indexes get unrelated names; `round` numbers the rare repeats.
     let combos = (CO_PREFIX.len() * CO_CORE.len() * CO_KIND.len()) as u64;
-    let n = index + mix(seed ^ 0xACC) % combos;
-    let (c, round) = (n % combos, n / combos);
+    let c = (index % combos).wrapping_mul(0x2F1D).wrapping_add(mix(seed ^ 0xACC)) % combos;
+    let round = index / combos;
     let prefix = CO_PREFIX[(c % 32) as usize];
     let core = CO_CORE[(c / 32 % 32) as usize];
-    let (kind, kind_slug) = CO_KIND[(c / 1024) as usize];
+    let (kind, kind_slug, industry) = CO_KIND[(c / 1024) as usize];
     let suffix = NAME_SUFFIX[(round % 8) as usize];
     let name = format!("{prefix}{core} {kind}{suffix}");
     let domain = match round {
@@ -90,7 +92,10 @@ fn account(seed: u64, index: u64, big: bool) -> Account {
     Account {
         name,
         domain,
-        industry: rng.weighted_pick(&INDUSTRIES),
+        industry: match industry {
+            "" => rng.weighted_pick(&INDUSTRIES),
+            named => named,
+        },
         size: if big { size.max(4) } else { size },
         country: rng.weighted_pick(&COUNTRIES),
     }

@@ -4,6 +4,8 @@
 //! Good-fit buyers come back, read pricing and ask for demos; students and freebie seekers
 //! download and vanish; junk fills one form. That is the contrast lead scoring must find.
 
+use std::collections::VecDeque;
+
 use super::campaigns::{self as plan, How, SPECS, When};
 use super::journey::*;
 use super::people::{Person, Persona};
@@ -16,7 +18,7 @@ use crate::Channel;
 const VISITOR_STREAM: u64 = 0x5649_5349_544F_5253;
 
 /// Generates lead `index` (the first-touch campaign, then the whole journey) into `out`.
-pub(crate) fn lead(ctx: &Ctx, index: usize, out: &mut Vec<CaptureEvent>) {
+pub(crate) fn lead(ctx: &Ctx, index: usize, out: &mut VecDeque<CaptureEvent>) {
     let mut rng = Rng::new(ctx.seed, index as u64);
     let person = Person::generate(&mut rng, ctx.seed, index, ctx.accounts);
     let c = rng.cumulative(&ctx.tables[person.persona as usize]);
@@ -41,7 +43,7 @@ pub(crate) fn lead(ctx: &Ctx, index: usize, out: &mut Vec<CaptureEvent>) {
 }
 
 /// Visitors who came through a campaign and never told us who they are: most web traffic.
-pub(crate) fn visitors(ctx: &Ctx, slot: usize, out: &mut Vec<CaptureEvent>) {
+pub(crate) fn visitors(ctx: &Ctx, slot: usize, out: &mut VecDeque<CaptureEvent>) {
     let mut rng = Rng::new(ctx.seed ^ VISITOR_STREAM, slot as u64);
     let count = rng.weighted(&[40, 30, 20, 10]);
     for v in 1..=count {

@@ -266,16 +266,12 @@ fn generation_rate_for_a_million_leads() {
 
 #[test]
 #[ignore]
-fn stats() {
-    let mut by: HashMap<String, usize> = HashMap::new();
-    let ev = all(11, 20_000);
-    for e in &ev {
-        let k = format!("{:?}", e.activity);
-        *by.entry(k).or_default() += 1;
-        let anon_only = !e.has_strong_identity() && e.activity == Activity::Page;
-        *by.entry(format!("page anon-only? {anon_only}")).or_default() += 1;
+fn dump() {
+    for e in all(1, 400).into_iter().filter(|e| e.has_strong_identity() && e.activity != Activity::Track).step_by(7).take(60) {
+        let mut v = serde_json::to_value(&e).unwrap();
+        v.as_object_mut().unwrap().retain(|_, x| !x.is_null() && x != &serde_json::json!({}) && x != &serde_json::json!("update"));
+        if let Some(t) = v.get_mut("traits") { t.as_object_mut().unwrap().retain(|_, x| !x.is_null() && x != &serde_json::json!({})); }
+        if let Some(t) = v.get_mut("utm") { t.as_object_mut().unwrap().retain(|_, x| !x.is_null()); }
+        println!("{v}");
     }
-    let mut v: Vec<_> = by.into_iter().collect();
-    v.sort();
-    for (k, n) in v { println!("{k:30} {:.2}", n as f64 / 20_000.0); }
 }
