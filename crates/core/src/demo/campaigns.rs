@@ -28,15 +28,23 @@ pub(crate) enum When {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum How {
     /// A tracked link to a landing page (`referrer` is the site the click came from).
-    Web { landing: (&'static str, &'static str), referrer: Option<&'static str> },
+    Web {
+        landing: (&'static str, &'static str),
+        referrer: Option<&'static str>,
+    },
     /// A web page promoting a webinar, a registration form, then the attendee list import.
-    Webinar { landing: (&'static str, &'static str) },
+    Webinar {
+        landing: (&'static str, &'static str),
+    },
     /// A list of people imported after the campaign (badge scans, call sheets, responders).
     Import { list: &'static str },
     /// A sales rep logs the referral by hand.
     Referral,
     /// People arriving on the site untracked who fill a form straight away.
-    Direct { page: (&'static str, &'static str), form: FormKind },
+    Direct {
+        page: (&'static str, &'static str),
+        form: FormKind,
+    },
 }
 
 /// One campaign of the plan.

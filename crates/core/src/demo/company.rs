@@ -67,13 +67,20 @@ fn select(name: &str, label: &str, options: &[&str], required: bool) -> FormFiel
 /// Hidden inputs the embed script fills from the page, so a form fill keeps the UTM tags and
 /// referrer of the visit that led to it.
 fn utm_capture() -> Vec<FormField> {
-    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer"]
-        .into_iter()
-        .map(|c| FormField {
-            capture: Some(c.into()),
-            ..field(c, "", FieldType::Hidden, false)
-        })
-        .collect()
+    [
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "referrer",
+    ]
+    .into_iter()
+    .map(|c| FormField {
+        capture: Some(c.into()),
+        ..field(c, "", FieldType::Hidden, false)
+    })
+    .collect()
 }
 
 fn base(fields: Vec<FormField>, channel: Channel, campaign: Option<&str>) -> FormDefinition {
@@ -93,7 +100,15 @@ fn base(fields: Vec<FormField>, channel: Channel, campaign: Option<&str>) -> For
     }
 }
 
-const SIZES: [&str; 7] = ["1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+"];
+const SIZES: [&str; 7] = [
+    "1-10",
+    "11-50",
+    "51-200",
+    "201-500",
+    "501-1000",
+    "1001-5000",
+    "5001+",
+];
 
 /// The website's forms. Gated content and webinar registration serve several campaigns, so
 /// they name the asset or session in a field and the submission states the campaign.
@@ -108,25 +123,47 @@ pub(crate) fn forms() -> Vec<DemoForm> {
         ]
     };
     let contact = base(
-        [who(), vec![field("country", "Country", Country, false),
-            field("message", "How can we help?", Textarea, true)]].concat(),
+        [
+            who(),
+            vec![
+                field("country", "Country", Country, false),
+                field("message", "How can we help?", Textarea, true),
+            ],
+        ]
+        .concat(),
         Channel::WebForm,
         Some(SPECS[super::campaigns::CONTACT_FORM].name),
     );
     let demo = base(
-        [who(), vec![
-            field("title", "Job title", Text, true),
-            field("phone", "Phone", Tel, false),
-            select("company_size", "Company size", &SIZES, true),
-            field("country", "Country", Country, true),
-            select("how_did_you_hear", "How did you hear about us?", &super::data::HEARD_ABOUT, false),
-            field("message", "What would you like to see?", Textarea, false),
-        ]].concat(),
+        [
+            who(),
+            vec![
+                field("title", "Job title", Text, true),
+                field("phone", "Phone", Tel, false),
+                select("company_size", "Company size", &SIZES, true),
+                field("country", "Country", Country, true),
+                select(
+                    "how_did_you_hear",
+                    "How did you hear about us?",
+                    &super::data::HEARD_ABOUT,
+                    false,
+                ),
+                field("message", "What would you like to see?", Textarea, false),
+            ],
+        ]
+        .concat(),
         Channel::WebForm,
         Some(SPECS[super::campaigns::DEMO_FORM].name),
     );
     let mut content = base(
-        [who(), vec![FormField { value: None, ..field("asset", "", Hidden, false) }]].concat(),
+        [
+            who(),
+            vec![FormField {
+                value: None,
+                ..field("asset", "", Hidden, false)
+            }],
+        ]
+        .concat(),
         Channel::ContentDownload,
         None,
     );
@@ -139,7 +176,10 @@ pub(crate) fn forms() -> Vec<DemoForm> {
     content.max_fields = Some(4);
     content.thank_you = Some("Your download is on its way to your inbox.".into());
     let mut newsletter = base(
-        vec![field("email", "Email", Email, true), field("first_name", "First name", Text, false)],
+        vec![
+            field("email", "Email", Email, true),
+            field("first_name", "First name", Text, false),
+        ],
         Channel::Email,
         Some(SPECS[super::campaigns::NEWSLETTER].name),
     );
@@ -147,11 +187,15 @@ pub(crate) fn forms() -> Vec<DemoForm> {
     newsletter.consent_required = true;
     let webinars: Vec<&str> = WEBINARS.iter().map(|&i| SPECS[i].name).collect();
     let webinar = base(
-        [who(), vec![
-            field("title", "Job title", Text, false),
-            field("country", "Country", Country, false),
-            select("webinar", "Session", &webinars, true),
-        ]].concat(),
+        [
+            who(),
+            vec![
+                field("title", "Job title", Text, false),
+                field("country", "Country", Country, false),
+                select("webinar", "Session", &webinars, true),
+            ],
+        ]
+        .concat(),
         Channel::Webinar,
         None,
     );

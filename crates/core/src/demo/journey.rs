@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 
+pub(crate) use super::calendar::{HOUR_MS, business_time, working_hours};
 use super::campaigns::{self as plan, How, SPECS, When};
 use super::data::{self, SITE};
 use super::people::{Person, Persona};
@@ -14,7 +15,6 @@ use super::{Ctx, DAY_MS, FormKind};
 use crate::Stage;
 use crate::capture::{Activity, CaptureEvent, Utm};
 
-pub(crate) const HOUR_MS: i64 = 3_600_000;
 const SEC_MS: i64 = 1_000;
 
 /// Where a browsing session came from.
@@ -48,29 +48,6 @@ pub(crate) struct Journey<'a> {
     /// The campaign of the current web session, which hidden form fields capture.
     session: Option<usize>,
     pub did: u8,
-}
-
-/// A uniformly random time of a working day (07:00–19:00 UTC, peaking early afternoon).
-pub(crate) fn working_hours(rng: &mut Rng) -> i64 {
-    let spread = rng.below(4 * HOUR_MS as u64) + rng.below(4 * HOUR_MS as u64)
-        + rng.below(4 * HOUR_MS as u64);
-    7 * HOUR_MS + spread as i64
-}
-
-/// A time in `[lo, hi]` on a working day and hour where possible: most B2B traffic is on
-/// weekdays, so weekend days move to Friday or Monday seven times out of ten.
-pub(crate) fn business_time(rng: &mut Rng, lo: i64, hi: i64, growth: bool) -> i64 {
-    let mut u = rng.unit();
-    if growth && rng.chance(450) {
-        u = u.sqrt(); // more leads recently: marketing grew over the year
-    }
-    let t = lo + ((hi - lo) as f64 * u) as i64;
-    let mut day = t.div_euclid(DAY_MS);
-    let weekday = (day + 3).rem_euclid(7); // 1970-01-01 was a Thursday; Monday = 0
-    if weekday >= 5 && rng.chance(700) {
-        day += if weekday == 5 { -1 } else { 1 };
-    }
-    (day * DAY_MS + working_hours(rng)).clamp(lo, hi)
 }
 
 /// A visitor id shaped like the UUIDs analytics libraries set: random bits from the stream,
@@ -115,7 +92,18 @@ impl<'a> Journey<'a> {
         anon: String,
         out: &'a mut VecDeque<CaptureEvent>,
     ) -> Self {
-        Journey { ctx, rng, p, index, anon, out, t: 0, stitched: false, session: None, did: 0 }
+        Journey {
+            ctx,
+            rng,
+            p,
+            index,
+            anon,
+            out,
+            t: 0,
+            stitched: false,
+            session: None,
+            did: 0,
+        }
     }
 
     fn event(&self, activity: Activity) -> CaptureEvent {
@@ -138,7 +126,14 @@ impl<'a> Journey<'a> {
             Some(Entry::Campaign(c)) => {
                 let (s, m, k) = SPECS[c].utm.unwrap_or(("", "", ""));
                 e.page_url = Some(concat(&[
-                    SITE, path, "?utm_source=", s, "&utm_medium=", m, "&utm_campaign=", k,
+                    SITE,
+                    path,
+                    "?utm_source=",
+                    s,
+                    "&utm_medium=",
+                    m,
+                    "&utm_campaign=",
+                    k,
                 ]));
                 e.utm = utm_of(c);
                 if let How::Web { referrer, .. } = SPECS[c].how {
@@ -166,7 +161,9 @@ impl<'a> Journey<'a> {
         };
         let landing = match entry {
             Entry::Campaign(c) => plan::landing(&SPECS[c]).unwrap_or(data::PAGE_HOME),
-            _ => *self.rng.pick(&[data::PAGE_HOME, data::PAGE_PRICING, data::PAGE_HOME]),
+            _ => *self
+                .rng
+                .pick(&[data::PAGE_HOME, data::PAGE_PRICING, data::PAGE_HOME]),
         };
         self.page(landing, Some(entry));
         self.browse(extra);
@@ -197,7 +194,12 @@ impl<'a> Journey<'a> {
                 plan::landing(&SPECS[campaign]).unwrap_or(data::PAGE_HOME)
             }
         };
-        if self.out.back().and_then(|e| e.page_url.as_deref()).is_none_or(|u| !u.contains(page.1)) {
+        if self
+            .out
+            .back()
+            .and_then(|e| e.page_url.as_deref())
+            .is_none_or(|u| !u.contains(page.1))
+        {
             self.t += self.rng.range(10 * SEC_MS, 90 * SEC_MS);
             self.page(page, None);
         }
@@ -267,7 +269,8 @@ impl<'a> Journey<'a> {
                 }
             }
             FormKind::Webinar => {
-                t.custom.insert("webinar".into(), SPECS[campaign].name.into());
+                t.custom
+                    .insert("webinar".into(), SPECS[campaign].name.into());
             }
             FormKind::Content => {}
         }
@@ -365,7 +368,11 @@ impl<'a> Journey<'a> {
             return None;
         }
         match [plan::EBOOK, plan::WHITEPAPER].map(|a| self.active(a)) {
-            [true, true] => Some(if self.index % 3 == 0 { plan::WHITEPAPER } else { plan::EBOOK }),
+            [true, true] => Some(if self.index.is_multiple_of(3) {
+                plan::WHITEPAPER
+            } else {
+                plan::EBOOK
+            }),
             [true, false] => Some(plan::EBOOK),
             [false, true] => Some(plan::WHITEPAPER),
             [false, false] => None,

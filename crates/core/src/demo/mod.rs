@@ -10,8 +10,10 @@
 //! whose streams change between versions) and no clock, so tests and screenshots are stable.
 //! Generation streams in constant memory, one person at a time.
 
+mod calendar;
 mod campaigns;
 mod company;
+#[rustfmt::skip] // word lists read better as dense tables
 mod data;
 mod events;
 mod journey;
@@ -25,8 +27,8 @@ use crate::capture::Utm;
 use crate::form::FormDefinition;
 use crate::{CaptureEvent, Channel, Email};
 
-pub use events::DemoEvents;
 pub(crate) use events::Ctx;
+pub use events::DemoEvents;
 
 pub(crate) const DAY_MS: i64 = 86_400_000;
 /// The `origin` of every demo event.

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::data::*;
 use super::rng::{Rng, mix};
-use crate::capture::Traits;
 use crate::Email;
+use crate::capture::Traits;
 
 /// The kind of person behind a lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,8 +25,13 @@ pub(crate) enum Persona {
 }
 
 impl Persona {
-    pub(crate) const ALL: [Persona; 5] =
-        [Persona::Buyer, Persona::Student, Persona::Freebie, Persona::Competitor, Persona::Junk];
+    pub(crate) const ALL: [Persona; 5] = [
+        Persona::Buyer,
+        Persona::Student,
+        Persona::Freebie,
+        Persona::Competitor,
+        Persona::Junk,
+    ];
 
     /// The share of leads (per mille) of each persona.
     pub(crate) fn weight(self) -> u32 {
@@ -70,13 +75,25 @@ struct Account {
     country: &'static str,
 }
 
-const NAME_SUFFIX: [&str; 8] = ["", " Inc.", " Ltd", " GmbH", " LLC", " Holdings", " AG", " Corp."];
+const NAME_SUFFIX: [&str; 8] = [
+    "",
+    " Inc.",
+    " Ltd",
+    " GmbH",
+    " LLC",
+    " Holdings",
+    " AG",
+    " Corp.",
+];
 
 fn account(seed: u64, index: u64, big: bool) -> Account {
     // An odd multiplier permutes the name combinations (their count is a power of two), so
     // neighbouring indexes get unrelated names; `round` numbers the rare repeats.
     let combos = (CO_PREFIX.len() * CO_CORE.len() * CO_KIND.len()) as u64;
-    let c = (index % combos).wrapping_mul(0x2F1D).wrapping_add(mix(seed ^ 0xACC)) % combos;
+    let c = (index % combos)
+        .wrapping_mul(0x2F1D)
+        .wrapping_add(mix(seed ^ 0xACC))
+        % combos;
     let round = index / combos;
     let prefix = CO_PREFIX[(c % 32) as usize];
     let core = CO_CORE[(c / 32 % 32) as usize];
@@ -85,7 +102,10 @@ fn account(seed: u64, index: u64, big: bool) -> Account {
     let name = format!("{prefix}{core} {kind}{suffix}");
     let domain = match round {
         0 => format!("{}{core}-{kind_slug}.example", prefix.to_ascii_lowercase()),
-        r => format!("{}{core}-{kind_slug}{r}.example", prefix.to_ascii_lowercase()),
+        r => format!(
+            "{}{core}-{kind_slug}{r}.example",
+            prefix.to_ascii_lowercase()
+        ),
     };
     let mut rng = Rng::new(seed ^ 0xACC0_0000, index);
     let size = rng.weighted(&COMPANY_SIZES.map(|s| s.1));
@@ -104,7 +124,11 @@ fn account(seed: u64, index: u64, big: bool) -> Account {
 /// Appends `word` lower-cased with everything but letters and digits dropped
 /// ("O'Brien" → "obrien", "de Vries" → "devries").
 fn push_slug(out: &mut String, word: &str) {
-    out.extend(word.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()));
+    out.extend(
+        word.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase()),
+    );
 }
 
 /// `first.last{index}@domain`: unique per person because the index is.
@@ -162,7 +186,8 @@ impl Person {
             Persona::Freebie => {
                 p.email = Some(email(first, last, index, rng.weighted_pick(&FREE_MAIL)));
                 if rng.chance(400) {
-                    p.title = Some(*rng.pick(&["Consultant", "Freelancer", "Marketing Coordinator"]));
+                    p.title =
+                        Some(*rng.pick(&["Consultant", "Freelancer", "Marketing Coordinator"]));
                     p.company = Some(rng.pick(&["Self-employed", "Freelance", "N/A"]).to_string());
                 }
             }
@@ -179,7 +204,9 @@ impl Person {
                 let local = rng.pick(&JUNK_LOCALS);
                 let domain = rng.pick(&JUNK_DOMAINS);
                 p.email = Email::parse(&format!("{local}{index}@{domain}")).ok();
-                p.company = rng.chance(500).then(|| rng.pick(&["asdf", "test", "none", "-"]).to_string());
+                p.company = rng
+                    .chance(500)
+                    .then(|| rng.pick(&["asdf", "test", "none", "-"]).to_string());
                 p.country = None;
             }
         }
@@ -191,7 +218,11 @@ impl Person {
         // account list shows both whales with dozens of contacts and single-contact firms.
         let big_pool = (accounts / 20).max(1);
         let big = rng.chance(330);
-        let a = if big { rng.below(big_pool) } else { rng.below(accounts.max(1)) };
+        let a = if big {
+            rng.below(big_pool)
+        } else {
+            rng.below(accounts.max(1))
+        };
         let acct = account(seed, a, a < big_pool);
         let seniority = rng.weighted(&TITLES.map(|t| t.1));
         self.title = Some(*rng.pick(TITLES[seniority].0));
@@ -227,7 +258,8 @@ impl Person {
             t.phone = self.phone.clone();
             t.website = self.website.clone();
             if let Some(s) = self.size {
-                t.custom.insert("company_size".into(), COMPANY_SIZES[s].0.into());
+                t.custom
+                    .insert("company_size".into(), COMPANY_SIZES[s].0.into());
             }
             if let Some(i) = self.industry {
                 t.custom.insert("industry".into(), i.into());
@@ -245,7 +277,10 @@ mod tests {
     fn accounts_are_stable_per_index_and_distinct_across_indexes() {
         let a = account(5, 17, false);
         let b = account(5, 17, false);
-        assert_eq!((a.name.as_str(), a.domain.as_str()), (b.name.as_str(), b.domain.as_str()));
+        assert_eq!(
+            (a.name.as_str(), a.domain.as_str()),
+            (b.name.as_str(), b.domain.as_str())
+        );
         let domains: std::collections::HashSet<String> =
             (0..40_000).map(|i| account(5, i, false).domain).collect();
         assert_eq!(domains.len(), 40_000);
@@ -263,6 +298,9 @@ mod tests {
     fn slugs_drop_apostrophes_and_spaces() {
         let e = email("Seán", "O'Brien", 7, "acme.example");
         assert_eq!(e.as_str(), "sen.obrien7@acme.example");
-        assert_eq!(email("Anna", "de Vries", 0, "a.example").as_str(), "anna.devries0@a.example");
+        assert_eq!(
+            email("Anna", "de Vries", 0, "a.example").as_str(),
+            "anna.devries0@a.example"
+        );
     }
 }

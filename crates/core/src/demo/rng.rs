@@ -99,10 +99,12 @@ mod tests {
 
     #[test]
     fn the_same_seed_and_stream_give_the_same_sequence() {
-        let a: Vec<u64> = (0..8).map({
-            let mut r = Rng::new(7, 3);
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..8)
+            .map({
+                let mut r = Rng::new(7, 3);
+                move |_| r.next_u64()
+            })
+            .collect();
         let mut r = Rng::new(7, 3);
         assert!(a.iter().all(|&x| x == r.next_u64()));
         assert_ne!(Rng::new(7, 4).next_u64(), a[0]);

@@ -11,8 +11,8 @@ use super::journey::*;
 use super::people::{Person, Persona};
 use super::rng::Rng;
 use super::{Ctx, DAY_MS, FormKind};
-use crate::capture::CaptureEvent;
 use crate::Channel;
+use crate::capture::CaptureEvent;
 
 /// Salt for the anonymous visitors' streams, apart from the leads' streams.
 const VISITOR_STREAM: u64 = 0x5649_5349_544F_5253;
@@ -34,7 +34,11 @@ pub(crate) fn lead(ctx: &Ctx, index: usize, out: &mut VecDeque<CaptureEvent>) {
         }
         How::Direct { form, .. } => {
             j.t = j.first_touch_time(c, 2 * DAY_MS);
-            let pages = if j.p.persona == Persona::Junk { 0 } else { j.rng.below(3) as usize };
+            let pages = if j.p.persona == Persona::Junk {
+                0
+            } else {
+                j.rng.below(3) as usize
+            };
             j.session(Entry::Direct, pages);
             j.form(form, c);
         }
@@ -48,10 +52,17 @@ pub(crate) fn visitors(ctx: &Ctx, slot: usize, out: &mut VecDeque<CaptureEvent>)
     let count = rng.weighted(&[40, 30, 20, 10]);
     for v in 1..=count {
         let anon = visitor_id(&mut rng, slot as u64 * 4 + v as u64);
-        let persona = if rng.chance(700) { Persona::Buyer } else { Persona::Student };
+        let persona = if rng.chance(700) {
+            Persona::Buyer
+        } else {
+            Persona::Student
+        };
         let c = rng.cumulative(&ctx.tables[persona as usize]);
         let pages = [0, 0, 0, 0, 0, 0, 1, 1, 2, 4][rng.below(10) as usize];
-        let person = Person { persona, ..placeholder() };
+        let person = Person {
+            persona,
+            ..placeholder()
+        };
         let mut j = Journey::new(ctx, rng.clone(), person, slot, anon, out);
         j.t = j.first_touch_time(c, HOUR_MS);
         let entry = match SPECS[c].how {
@@ -86,7 +97,11 @@ fn placeholder() -> Person {
 fn from_web(j: &mut Journey, c: usize) {
     j.t = j.first_touch_time(c, 8 * DAY_MS);
     let junk = j.p.persona == Persona::Junk;
-    let extra = if junk { 0 } else { [0, 0, 0, 1, 1, 2, 3][j.rng.below(7) as usize] };
+    let extra = if junk {
+        0
+    } else {
+        [0, 0, 0, 1, 1, 2, 3][j.rng.below(7) as usize]
+    };
     j.session(Entry::Campaign(c), extra);
     let returns = match j.p.persona {
         Persona::Buyer | Persona::Competitor => j.rng.weighted(&[65, 28, 7]),
@@ -126,7 +141,14 @@ fn convert(j: &mut Journey, c: usize) {
     let is_content = SPECS[c].channel == Channel::ContentDownload;
     let w: [u32; 6] = match j.p.persona {
         // [demo, contact, content, newsletter, webinar, trial]
-        Persona::Buyer => [demo_weight, 8, on(is_content, 300) + 25, on(c == plan::NEWSLETTER, 40) + 8, 12, 15],
+        Persona::Buyer => [
+            demo_weight,
+            8,
+            on(is_content, 300) + 25,
+            on(c == plan::NEWSLETTER, 40) + 8,
+            12,
+            15,
+        ],
         Persona::Student => [1, 15, 45, 25, 5, 10],
         Persona::Freebie => [0, 2, 85, 10, 3, 5],
         Persona::Competitor => [0, 2, 40, 10, 30, 20],
@@ -135,9 +157,15 @@ fn convert(j: &mut Journey, c: usize) {
     let options = [
         (Conv::Form(FormKind::Demo), w[0]),
         (Conv::Form(FormKind::Contact), w[1]),
-        (asset.map_or(Conv::Form(FormKind::Newsletter), Conv::Content), on(asset.is_some(), w[2])),
+        (
+            asset.map_or(Conv::Form(FormKind::Newsletter), Conv::Content),
+            on(asset.is_some(), w[2]),
+        ),
         (Conv::Form(FormKind::Newsletter), w[3]),
-        (webinar.map_or(Conv::Trial, Conv::Webinar), on(webinar.is_some(), w[4])),
+        (
+            webinar.map_or(Conv::Trial, Conv::Webinar),
+            on(webinar.is_some(), w[4]),
+        ),
         (Conv::Trial, w[5]),
     ];
     match j.rng.weighted_pick(&options) {
@@ -206,8 +234,22 @@ fn nurture(j: &mut Journey) {
             (1, if j.stitched { 20 } else { 0 }),
             (2, if j.stitched { 15 } else { 0 }),
             (3, if j.open_asset().is_some() { 10 } else { 0 }),
-            (4, if j.upcoming_webinar().is_some() && !j.has(DID_WEBINAR) { 12 } else { 0 }),
-            (5, if fit && !j.has(DID_DEMO) { 4 + 4 * n as u32 } else { 0 }),
+            (
+                4,
+                if j.upcoming_webinar().is_some() && !j.has(DID_WEBINAR) {
+                    12
+                } else {
+                    0
+                },
+            ),
+            (
+                5,
+                if fit && !j.has(DID_DEMO) {
+                    4 + 4 * n as u32
+                } else {
+                    0
+                },
+            ),
         ];
         match j.rng.weighted_pick(&options) {
             0 => email_click(j),

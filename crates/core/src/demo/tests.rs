@@ -16,7 +16,10 @@ fn all(seed: u64, leads: usize) -> Vec<CaptureEvent> {
 
 /// The person an event is about: their email or CRM key.
 fn identity(e: &CaptureEvent) -> Option<String> {
-    e.email.as_ref().map(Email::key).or_else(|| e.external_key.clone())
+    e.email
+        .as_ref()
+        .map(Email::key)
+        .or_else(|| e.external_key.clone())
 }
 
 #[test]
@@ -54,7 +57,10 @@ fn message_ids_are_unique_and_follow_the_seed() {
 fn there_are_about_ten_events_per_lead_and_many_visitors_never_identify() {
     let ev = all(11, 3_000);
     let per_lead = ev.len() as f64 / 3_000.0;
-    assert!((7.0..=13.0).contains(&per_lead), "{per_lead} events per lead");
+    assert!(
+        (7.0..=13.0).contains(&per_lead),
+        "{per_lead} events per lead"
+    );
     let mut identified: HashSet<&str> = HashSet::new();
     let mut visitors: HashSet<&str> = HashSet::new();
     for e in &ev {
@@ -82,17 +88,25 @@ fn students_free_mail_competitors_and_junk_come_in_realistic_shares() {
         people.values().filter(|(e, t)| f(e, t)).count() as f64 / people.len() as f64
     };
     let students = share(&|e, t| {
-        e.domain().ends_with(".edu") || e.domain().ends_with(".ac.uk")
+        e.domain().ends_with(".edu")
+            || e.domain().ends_with(".ac.uk")
             || t.title.as_deref().is_some_and(|x| x.contains("Student"))
     });
     let free = share(&|e, _| e.is_free_mail());
     let junk = share(&|e, _| ["test.com", "asdf.com", "aaa.com"].contains(&e.domain()));
-    let competitors = share(&|e, _| e.domain().contains("contoso") || e.domain().contains("fabrikam"));
+    let competitors =
+        share(&|e, _| e.domain().contains("contoso") || e.domain().contains("fabrikam"));
     assert!((0.06..0.10).contains(&students), "students {students}");
     assert!((0.08..0.13).contains(&free), "free mail {free}");
     assert!((0.005..0.04).contains(&junk), "junk {junk}");
-    assert!((0.002..0.03).contains(&competitors), "competitors {competitors}");
-    let countries: HashSet<_> = people.values().filter_map(|(_, t)| t.country.clone()).collect();
+    assert!(
+        (0.002..0.03).contains(&competitors),
+        "competitors {competitors}"
+    );
+    let countries: HashSet<_> = people
+        .values()
+        .filter_map(|(_, t)| t.country.clone())
+        .collect();
     assert!(countries.len() >= 12);
 }
 
@@ -101,13 +115,19 @@ fn accounts_have_several_contacts() {
     let mut by_domain: HashMap<String, HashSet<String>> = HashMap::new();
     for e in all(4, 2_000) {
         if let Some(d) = e.email.as_ref().and_then(Email::company_domain) {
-            by_domain.entry(d).or_default().insert(e.email.unwrap().key());
+            by_domain
+                .entry(d)
+                .or_default()
+                .insert(e.email.unwrap().key());
         }
     }
     let multi = by_domain.values().filter(|c| c.len() >= 3).count();
     let biggest = by_domain.values().map(HashSet::len).max().unwrap();
     assert!(multi >= 50, "{multi} accounts with 3+ contacts");
-    assert!(biggest >= 10 && biggest <= 200, "biggest account has {biggest}");
+    assert!(
+        (10..=200).contains(&biggest),
+        "biggest account has {biggest}"
+    );
 }
 
 #[test]
@@ -116,32 +136,66 @@ fn every_touch_names_a_campaign_of_the_company_in_its_channel_and_dates() {
     let mut touched = HashSet::new();
     for e in all(21, 3_000) {
         if let Some(key) = e.utm.campaign.as_deref() {
-            let c = co.campaigns.iter().find(|c| c.utm.as_ref().and_then(|u| u.campaign.as_deref()) == Some(key));
+            let c = co
+                .campaigns
+                .iter()
+                .find(|c| c.utm.as_ref().and_then(|u| u.campaign.as_deref()) == Some(key));
             let c = c.unwrap_or_else(|| panic!("utm_campaign {key} is not a campaign"));
-            let classified = Channel::classify(e.utm.medium.as_deref(), e.utm.source.as_deref(), e.referrer.as_deref(), None);
+            let classified = Channel::classify(
+                e.utm.medium.as_deref(),
+                e.utm.source.as_deref(),
+                e.referrer.as_deref(),
+                None,
+            );
             assert_eq!(classified, c.channel, "{key}");
         }
         let Some(c) = co.campaign_for(&e) else {
-            assert!(e.touch_campaign().is_none(), "{:?} names an unknown campaign", e.touch_campaign());
+            assert!(
+                e.touch_campaign().is_none(),
+                "{:?} names an unknown campaign",
+                e.touch_campaign()
+            );
             continue;
         };
         assert_eq!(e.touch_channel(), c.channel, "{}", c.name);
         touched.insert(c.name.clone());
-        let late = if e.activity == Activity::ListImported { 5 * DAY_MS } else { 0 };
-        assert!(e.occurred_at >= c.start_ms - 22 * DAY_MS && e.occurred_at <= c.end_ms + late,
-            "{} touch at {} outside {}..{}", c.name, e.occurred_at, c.start_ms, c.end_ms);
+        let late = if e.activity == Activity::ListImported {
+            5 * DAY_MS
+        } else {
+            0
+        };
+        assert!(
+            e.occurred_at >= c.start_ms - 22 * DAY_MS && e.occurred_at <= c.end_ms + late,
+            "{} touch at {} outside {}..{}",
+            c.name,
+            e.occurred_at,
+            c.start_ms,
+            c.end_ms
+        );
     }
-    assert!(touched.len() >= 29, "only {} campaigns have touches", touched.len());
+    assert!(
+        touched.len() >= 29,
+        "only {} campaigns have touches",
+        touched.len()
+    );
 }
 
 #[test]
 fn journeys_are_time_ordered_and_within_the_last_year() {
     let mut last: HashMap<String, i64> = HashMap::new();
     for e in all(8, 1_500) {
-        assert!(e.occurred_at > NOW - YEAR && e.occurred_at <= NOW, "{}", e.occurred_at);
+        assert!(
+            e.occurred_at > NOW - YEAR && e.occurred_at <= NOW,
+            "{}",
+            e.occurred_at
+        );
         for key in [e.anonymous_id.clone(), identity(&e)].into_iter().flatten() {
             if let Some(&before) = last.get(&key) {
-                assert!(e.occurred_at > before, "{key} goes back in time at {}", e.message_id);
+                assert!(
+                    e.occurred_at > before,
+                    "{key} goes back in time at {}",
+                    e.message_id
+                );
             }
             last.insert(key, e.occurred_at);
         }
@@ -171,7 +225,10 @@ fn first_touches_are_skewed_towards_search() {
     let mut seen = HashSet::new();
     for e in all(2, 6_000) {
         // The first touch of a person: their first event, whether anonymous or not.
-        let keys: Vec<String> = [e.anonymous_id.clone(), identity(&e)].into_iter().flatten().collect();
+        let keys: Vec<String> = [e.anonymous_id.clone(), identity(&e)]
+            .into_iter()
+            .flatten()
+            .collect();
         let first = !keys.iter().any(|k| seen.contains(k));
         seen.extend(keys);
         if let (true, Some(c)) = (first, co.campaign_for(&e)) {
@@ -181,8 +238,14 @@ fn first_touches_are_skewed_towards_search() {
     let n = |c| by_channel.get(&c).copied().unwrap_or(0);
     let top = by_channel.values().max().copied().unwrap();
     assert!(n(Channel::OrganicSearch) == top, "{by_channel:?}");
-    assert!(n(Channel::PaidSearch) > 3 * n(Channel::Tradeshow), "{by_channel:?}");
-    assert!(n(Channel::Analyst) * 20 < n(Channel::OrganicSearch), "{by_channel:?}");
+    assert!(
+        n(Channel::PaidSearch) > 3 * n(Channel::Tradeshow),
+        "{by_channel:?}"
+    );
+    assert!(
+        n(Channel::Analyst) * 20 < n(Channel::OrganicSearch),
+        "{by_channel:?}"
+    );
     assert!(by_channel.len() >= 16, "{by_channel:?}");
 }
 
@@ -191,7 +254,10 @@ fn forms_events_name_forms_of_the_company() {
     let co = company(1, NOW);
     let keys: HashSet<&str> = co.forms.iter().map(|f| f.key.as_str()).collect();
     let mut used = HashSet::new();
-    for e in all(1, 2_000).iter().filter(|e| e.activity == Activity::FormSubmitted) {
+    for e in all(1, 2_000)
+        .iter()
+        .filter(|e| e.activity == Activity::FormSubmitted)
+    {
         let key = e.properties["form_key"].as_str().unwrap().to_owned();
         assert!(keys.contains(key.as_str()), "{key}");
         let form = co.forms.iter().find(|f| f.key == key).unwrap();
@@ -206,18 +272,40 @@ fn forms_events_name_forms_of_the_company() {
 fn the_company_has_users_of_every_role_and_campaigns_over_every_channel() {
     let co = company(3, NOW);
     let count = |r: Role| co.users.iter().filter(|u| u.role == r).count();
-    assert_eq!((count(Role::Admin), count(Role::Marketer), count(Role::Sales)), (1, 2, 8));
+    assert_eq!(
+        (
+            count(Role::Admin),
+            count(Role::Marketer),
+            count(Role::Sales)
+        ),
+        (1, 2, 8)
+    );
     assert_eq!(co.users[0].email.as_str(), format!("admin@{}", co.domain));
     let channels: HashSet<Channel> = co.campaigns.iter().map(|c| c.channel).collect();
     assert!(co.campaigns.len() >= 28 && channels.len() >= 16);
     for c in &co.campaigns {
-        assert!(c.start_ms >= NOW - YEAR && c.start_ms < c.end_ms && c.end_ms <= NOW, "{}", c.name);
+        assert!(
+            c.start_ms >= NOW - YEAR && c.start_ms < c.end_ms && c.end_ms <= NOW,
+            "{}",
+            c.name
+        );
         let spent: i64 = c.costs.iter().map(|x| x.1).sum();
-        assert!(spent * 100 >= c.budget_minor * 94 && spent * 100 <= c.budget_minor * 106, "{}", c.name);
-        assert!(c.costs.iter().all(|&(d, a)| a > 0 && d >= NOW - YEAR && d <= NOW && d % DAY_MS == 0));
+        assert!(
+            spent * 100 >= c.budget_minor * 94 && spent * 100 <= c.budget_minor * 106,
+            "{}",
+            c.name
+        );
+        assert!(
+            c.costs
+                .iter()
+                .all(|&(d, a)| a > 0 && (NOW - YEAR..=NOW).contains(&d) && d % DAY_MS == 0)
+        );
         assert!(c.costs.windows(2).all(|w| w[0].0 <= w[1].0), "{}", c.name);
         if let Some(u) = &c.utm {
-            assert_eq!(Channel::classify(u.medium.as_deref(), u.source.as_deref(), None, None), c.channel);
+            assert_eq!(
+                Channel::classify(u.medium.as_deref(), u.source.as_deref(), None, None),
+                c.channel
+            );
         }
     }
     let names: HashSet<&str> = co.campaigns.iter().map(|c| c.name.as_str()).collect();
@@ -229,15 +317,30 @@ fn the_forms_are_valid_and_capture_utm_tags() {
     let co = company(3, NOW);
     assert!((4..=5).contains(&co.forms.len()));
     for f in &co.forms {
-        f.definition.validate().unwrap_or_else(|e| panic!("{}: {e}", f.key));
-        assert!(f.definition.fields.iter().any(|x| x.capture.as_deref() == Some("utm_campaign")));
+        f.definition
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", f.key));
+        assert!(
+            f.definition
+                .fields
+                .iter()
+                .any(|x| x.capture.as_deref() == Some("utm_campaign"))
+        );
         if let Some(c) = &f.definition.campaign {
-            assert!(co.campaigns.iter().any(|k| &k.name == c && Some(k.channel) == f.definition.channel));
+            assert!(
+                co.campaigns
+                    .iter()
+                    .any(|k| &k.name == c && Some(k.channel) == f.definition.channel)
+            );
         }
     }
     let newsletter = co.forms.iter().find(|f| f.key == "newsletter").unwrap();
     assert_eq!(newsletter.definition.stage, Some(crate::Stage::Subscriber));
-    assert!(co.forms.iter().any(|f| !f.definition.progressive_fields.is_empty()));
+    assert!(
+        co.forms
+            .iter()
+            .any(|f| !f.definition.progressive_fields.is_empty())
+    );
 }
 
 #[test]
@@ -261,17 +364,24 @@ fn generation_rate_for_a_million_leads() {
         bytes += e.message_id.len();
     }
     let s = start.elapsed().as_secs_f64();
-    println!("{n} events for 1,000,000 leads in {s:.2} s: {:.2} M events/s ({bytes})", n as f64 / s / 1e6);
+    println!(
+        "{n} events for 1,000,000 leads in {s:.2} s: {:.2} M events/s ({bytes})",
+        n as f64 / s / 1e6
+    );
 }
 
+/// `cargo test -p leadline-core -- --ignored --nocapture activity_mix`
 #[test]
-#[ignore]
-fn dump() {
-    for e in all(1, 400).into_iter().filter(|e| e.has_strong_identity() && e.activity != Activity::Track).step_by(7).take(60) {
-        let mut v = serde_json::to_value(&e).unwrap();
-        v.as_object_mut().unwrap().retain(|_, x| !x.is_null() && x != &serde_json::json!({}) && x != &serde_json::json!("update"));
-        if let Some(t) = v.get_mut("traits") { t.as_object_mut().unwrap().retain(|_, x| !x.is_null() && x != &serde_json::json!({})); }
-        if let Some(t) = v.get_mut("utm") { t.as_object_mut().unwrap().retain(|_, x| !x.is_null()); }
-        println!("{v}");
+#[ignore = "prints the activity mix per lead"]
+fn activity_mix_per_lead() {
+    let n = 20_000;
+    let mut by: HashMap<&'static str, usize> = HashMap::new();
+    for e in all(11, n) {
+        *by.entry(e.activity.as_str()).or_default() += 1;
+    }
+    let mut v: Vec<_> = by.into_iter().collect();
+    v.sort();
+    for (k, c) in v {
+        println!("{k:16} {:.2} per lead", c as f64 / n as f64);
     }
 }
