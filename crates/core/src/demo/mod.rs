@@ -86,8 +86,11 @@ impl Role {
 pub struct DemoCampaign {
     pub name: String,
     pub channel: Channel,
+    /// When it started; for a dated event (webinar, trade show) when the event began.
+    /// Webinar promotion and registrations come in the three weeks before it.
     pub start_ms: i64,
-    /// Last moment the campaign ran (now, for campaigns still running).
+    /// Last moment the campaign ran (now, for campaigns still running). An event's list
+    /// import arrives up to four days after it.
     pub end_ms: i64,
     /// Planned spend in minor units (cents).
     pub budget_minor: i64,

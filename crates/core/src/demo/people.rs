@@ -295,6 +295,16 @@ mod tests {
     }
 
     #[test]
+    fn freebie_providers_are_known_free_mail_and_universities_are_academic() {
+        for (d, _) in FREE_MAIL {
+            assert!(crate::email::is_free_mail_domain(d), "{d}");
+        }
+        for (_, d) in UNIVERSITIES {
+            assert!(d.ends_with(".edu") || d.ends_with(".ac.uk"), "{d}");
+        }
+    }
+
+    #[test]
     fn slugs_drop_apostrophes_and_spaces() {
         let e = email("Seán", "O'Brien", 7, "acme.example");
         assert_eq!(e.as_str(), "sen.obrien7@acme.example");

@@ -235,6 +235,9 @@ fn first_touches_are_skewed_towards_search() {
             *by_channel.entry(c.channel).or_default() += 1;
         }
     }
+    let mut mix: Vec<_> = by_channel.iter().collect();
+    mix.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
+    println!("first touches by channel: {mix:?}");
     let n = |c| by_channel.get(&c).copied().unwrap_or(0);
     let top = by_channel.values().max().copied().unwrap();
     assert!(n(Channel::OrganicSearch) == top, "{by_channel:?}");
@@ -310,6 +313,9 @@ fn the_company_has_users_of_every_role_and_campaigns_over_every_channel() {
     }
     let names: HashSet<&str> = co.campaigns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names.len(), co.campaigns.len());
+    let json = serde_json::to_value(&co).unwrap();
+    assert_eq!(json["users"][0]["role"], "admin");
+    assert_eq!(json["campaigns"][0]["channel"], "organic_search");
 }
 
 #[test]
