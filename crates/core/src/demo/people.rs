@@ -153,24 +153,34 @@ fn phone(country: &str, index: usize) -> Option<String> {
 }
 
 impl Person {
-    /// The person at `index`, given how many accounts the demo has.
-    pub(crate) fn generate(rng: &mut Rng, seed: u64, index: usize, accounts: u64) -> Person {
-        let persona = Persona::ALL[rng.weighted(&Persona::ALL.map(Persona::weight))];
-        let (first, last) = (*rng.pick(&FIRST_NAMES), *rng.pick(&LAST_NAMES));
-        let mut p = Person {
+    /// A visitor we know nothing about but how they browse.
+    pub(crate) fn anonymous(persona: Persona) -> Person {
+        Person {
             persona,
-            first,
-            last,
+            first: "",
+            last: "",
             email: None,
             external_key: None,
             title: None,
             seniority: 5,
             company: None,
             website: None,
-            country: Some(rng.weighted_pick(&COUNTRIES)),
+            country: None,
             industry: None,
             size: None,
             phone: None,
+        }
+    }
+
+    /// The person at `index`, given how many accounts the demo has.
+    pub(crate) fn generate(rng: &mut Rng, seed: u64, index: usize, accounts: u64) -> Person {
+        let persona = Persona::ALL[rng.weighted(&Persona::ALL.map(Persona::weight))];
+        let (first, last) = (*rng.pick(&FIRST_NAMES), *rng.pick(&LAST_NAMES));
+        let mut p = Person {
+            first,
+            last,
+            country: Some(rng.weighted_pick(&COUNTRIES)),
+            ..Person::anonymous(persona)
         };
         match persona {
             Persona::Buyer => p.buyer(rng, seed, index, accounts),

@@ -59,10 +59,7 @@ pub(crate) fn visitors(ctx: &Ctx, slot: usize, out: &mut VecDeque<CaptureEvent>)
         };
         let c = rng.cumulative(&ctx.tables[persona as usize]);
         let pages = [0, 0, 0, 0, 0, 0, 1, 1, 2, 4][rng.below(10) as usize];
-        let person = Person {
-            persona,
-            ..placeholder()
-        };
+        let person = Person::anonymous(persona);
         let mut j = Journey::new(ctx, rng.clone(), person, slot, anon, out);
         j.t = j.first_touch_time(c, HOUR_MS);
         let entry = match SPECS[c].how {
@@ -72,24 +69,6 @@ pub(crate) fn visitors(ctx: &Ctx, slot: usize, out: &mut VecDeque<CaptureEvent>)
         };
         j.session(entry, pages);
         rng = j.rng;
-    }
-}
-
-fn placeholder() -> Person {
-    Person {
-        persona: Persona::Buyer,
-        first: "",
-        last: "",
-        email: None,
-        external_key: None,
-        title: None,
-        seniority: 5,
-        company: None,
-        website: None,
-        country: None,
-        industry: None,
-        size: None,
-        phone: None,
     }
 }
 

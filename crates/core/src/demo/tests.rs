@@ -350,6 +350,14 @@ fn the_forms_are_valid_and_capture_utm_tags() {
 }
 
 #[test]
+fn the_stream_can_be_moved_to_a_writer_thread() {
+    fn send<T: Send + 'static>(_: &T) {}
+    send(&events(1, 1, NOW));
+    let (lo, _) = events(1, 5, NOW).size_hint();
+    assert_eq!(lo, 5);
+}
+
+#[test]
 fn the_stream_reports_its_progress() {
     let mut ev = events(1, 3, NOW);
     assert_eq!((ev.leads_done(), ev.leads()), (0, 3));
