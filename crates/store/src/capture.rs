@@ -11,7 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{Result, Store, StoreError};
 
 mod apply;
+mod bulk;
 mod lead_ops;
+mod unit;
 
 /// What capturing one event did.
 #[derive(Debug, Clone, PartialEq, Eq)]

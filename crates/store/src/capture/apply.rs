@@ -1,12 +1,11 @@
-//! Applying capture events inside one write transaction.
+//! Applying a group of capture events in one write transaction, through a [`Unit`].
 
-use std::collections::HashMap;
-
-use leadline_core::capture::{Known, Resolution, merge_profile, resolve};
-use leadline_core::{Activity, CaptureEvent, Stage};
+use leadline_core::capture::{Known, OnDuplicate, Resolution, merge_profile, resolve};
+use leadline_core::{Activity, CaptureEvent, Channel, Stage};
 use sqlx::AnyConnection;
 
 use super::lead_ops::{self, LeadRow};
+use super::unit::{ActivityRow, LeadState, RowState, StageRow, Unit, VisitorState};
 use super::{CaptureOutcome, Captured};
 use crate::{Result, Store, new_id, now_ms};
 
@@ -15,246 +14,219 @@ pub(super) async fn apply_group(
     store: &Store,
     batches: &[&[CaptureEvent]],
 ) -> Result<Vec<Captured>> {
+    let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
     let mut tx = store.begin_write().await?;
-    let mut ctx = Ctx {
-        now: now_ms(),
-        campaigns: HashMap::new(),
-    };
-    let mut out = Vec::with_capacity(batches.len());
-    for batch in batches {
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for ev in *batch {
-            outcomes.push(apply_event(&mut tx, &mut ctx, ev).await?);
-        }
-        out.push(outcomes);
+    let mut unit = Unit::prefetch(&mut tx, &events, now_ms()).await?;
+    let mut outcomes = Vec::with_capacity(events.len());
+    for ev in &events {
+        outcomes.push(apply_event(&mut tx, &mut unit, ev).await?);
     }
+    unit.flush(&mut tx).await?;
     tx.commit().await?;
-    Ok(out)
-}
-
-pub(super) struct Ctx {
-    pub now: i64,
-    /// Campaign ids by name key, for this transaction.
-    pub campaigns: HashMap<String, String>,
-}
-
-struct Visitor {
-    id: String,
-    lead_id: Option<String>,
+    let mut rest = outcomes.into_iter();
+    Ok(batches
+        .iter()
+        .map(|b| rest.by_ref().take(b.len()).collect())
+        .collect())
 }
 
 async fn apply_event(
     conn: &mut AnyConnection,
-    ctx: &mut Ctx,
+    unit: &mut Unit,
     ev: &CaptureEvent,
 ) -> Result<CaptureOutcome> {
-    let seen: Option<i64> = sqlx::query_scalar("SELECT 1 FROM activities WHERE message_id = $1")
-        .bind(&ev.message_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if seen.is_some() {
+    if !unit.seen.insert(ev.message_id.clone()) {
         return Ok(CaptureOutcome::Duplicate);
     }
     let channel = ev.touch_channel();
     let campaign_id = match ev.touch_campaign() {
-        Some(name) => Some(lead_ops::campaign_id(conn, ctx, name, channel, ev).await?),
+        Some(name) => Some(
+            lead_ops::campaign_id(conn, &mut unit.campaigns, unit.now, name, channel, ev).await?,
+        ),
         None => None,
     };
-    let visitor = match &ev.anonymous_id {
-        Some(anon) => Some(visitor(conn, ev, anon, channel, campaign_id.as_deref()).await?),
-        None => None,
-    };
-    let known = known_leads(conn, ev, visitor.as_ref()).await?;
+    if let Some(anon) = &ev.anonymous_id {
+        touch_visitor(unit, anon, ev.occurred_at, channel, campaign_id.as_deref());
+    }
+    let known = known_leads(unit, ev);
     let (lead_id, outcome) = match resolve(&known, ev.has_strong_identity()) {
         Resolution::Anonymous => (None, CaptureOutcome::Anonymous),
         Resolution::Create => {
-            let id = create_lead(
-                conn,
-                ctx,
-                ev,
-                visitor.as_ref(),
-                channel,
-                campaign_id.as_deref(),
-            )
-            .await?;
+            let id = create_lead(conn, unit, ev).await?;
             (Some(id.clone()), CaptureOutcome::Created { lead_id: id })
         }
         Resolution::Existing { lead, merge } => {
             for other in &merge {
-                lead_ops::merge_into(
-                    conn,
-                    ctx.now,
-                    &lead,
-                    other,
-                    &format!("same person: {} {}", ev.activity.as_str(), ev.origin),
-                )
-                .await?;
+                merge_leads(conn, unit, &lead, other, ev).await?;
             }
-            let outcome = update_lead(conn, ctx, ev, &lead, !merge.is_empty()).await?;
+            let outcome = update_lead(conn, unit, ev, &lead, !merge.is_empty()).await?;
             (Some(lead), outcome)
         }
     };
     if matches!(outcome, CaptureOutcome::Skipped { .. }) {
         return Ok(outcome);
     }
-    if let (Some(v), Some(lead)) = (&visitor, &lead_id)
-        && v.lead_id.as_deref() != Some(lead.as_str())
-    {
-        lead_ops::stitch_visitor(conn, &v.id, lead).await?;
-    }
+    let visitor_id = match (&ev.anonymous_id, &lead_id) {
+        (Some(anon), Some(lead)) => Some(stitch(conn, unit, anon, lead).await?),
+        (Some(anon), None) => unit.visitors.get(anon).map(|v| v.id.clone()),
+        _ => None,
+    };
     if ev.activity == Activity::Group
         && let (Some(domain), Some(lead)) = (ev.group_domain.as_deref(), &lead_id)
     {
-        lead_ops::attach_group_account(conn, ctx.now, lead, domain, ev.traits.company.as_deref())
-            .await?;
+        attach_group_account(conn, unit, lead, domain, ev.traits.company.as_deref()).await?;
     }
-    insert_activity(
-        conn,
-        ctx,
-        ev,
-        lead_id.as_deref(),
-        visitor.as_ref().map(|v| v.id.as_str()),
-        channel,
-        campaign_id.as_deref(),
-    )
-    .await?;
+    let json = |v: &serde_json::Value| (!v.is_null()).then(|| v.to_string());
+    unit.activities.push(ActivityRow {
+        message_id: ev.message_id.clone(),
+        lead_id,
+        visitor_id,
+        kind: ev.activity.as_str(),
+        name: ev.name.clone(),
+        channel: channel.as_str(),
+        campaign_id,
+        occurred_at: ev.occurred_at,
+        origin: ev.origin.clone(),
+        properties: json(&ev.properties),
+        context: json(&ev.context),
+    });
     Ok(outcome)
 }
 
-async fn visitor(
-    conn: &mut AnyConnection,
-    ev: &CaptureEvent,
+/// Records that the visitor was seen; an earlier touch arriving late becomes the first touch.
+fn touch_visitor(
+    unit: &mut Unit,
     anon: &str,
-    channel: leadline_core::Channel,
+    at: i64,
+    channel: Channel,
     campaign_id: Option<&str>,
-) -> Result<Visitor> {
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT id, lead_id FROM visitors WHERE anonymous_id = $1")
-            .bind(anon)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((id, lead_id)) = row {
-        sqlx::query("UPDATE visitors SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
-            .bind(ev.occurred_at)
-            .bind(&id)
-            .execute(&mut *conn)
-            .await?;
-        // An earlier touch arriving late (a client flushing its queue) becomes the first touch.
-        sqlx::query("UPDATE visitors SET first_seen_at = $1, first_channel = $2, first_campaign_id = $3 WHERE id = $4 AND first_seen_at > $1")
-            .bind(ev.occurred_at)
-            .bind(channel.as_str())
-            .bind(campaign_id)
-            .bind(&id)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(Visitor { id, lead_id });
+) {
+    let v = unit
+        .visitors
+        .entry(anon.to_owned())
+        .or_insert_with(|| VisitorState {
+            id: new_id(),
+            anonymous_id: anon.to_owned(),
+            lead_id: None,
+            first_seen_at: at,
+            last_seen_at: at,
+            first_channel: Some(channel.as_str().to_owned()),
+            first_campaign_id: campaign_id.map(str::to_owned),
+            state: RowState::New,
+        });
+    if at > v.last_seen_at {
+        v.last_seen_at = at;
+        v.state.touch();
     }
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO visitors (id, anonymous_id, lead_id, first_seen_at, last_seen_at, first_channel, first_campaign_id) \
-         VALUES ($1, $2, NULL, $3, $3, $4, $5)",
-    )
-    .bind(&id)
-    .bind(anon)
-    .bind(ev.occurred_at)
-    .bind(channel.as_str())
-    .bind(campaign_id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Visitor { id, lead_id: None })
+    if at < v.first_seen_at {
+        v.first_seen_at = at;
+        v.first_channel = Some(channel.as_str().to_owned());
+        v.first_campaign_id = campaign_id.map(str::to_owned);
+        v.state.touch();
+    }
 }
 
-async fn known_leads(
-    conn: &mut AnyConnection,
-    ev: &CaptureEvent,
-    visitor: Option<&Visitor>,
-) -> Result<Known> {
-    let by = |col: &'static str| format!("SELECT id FROM leads WHERE {col} = $1");
-    let mut known = Known {
-        by_visitor: visitor.and_then(|v| v.lead_id.clone()),
-        ..Default::default()
-    };
-    if let Some(email) = &ev.email {
-        known.by_email = lead_ops::scalar(conn, &by("email_key"), &email.key()).await?;
+fn known_leads(unit: &Unit, ev: &CaptureEvent) -> Known {
+    let visitor_lead = |anon: &String| unit.visitors.get(anon).and_then(|v| v.lead_id.clone());
+    Known {
+        by_email: ev
+            .email
+            .as_ref()
+            .and_then(|e| unit.by_email.get(&e.key()).cloned()),
+        by_user_id: ev
+            .user_id
+            .as_ref()
+            .and_then(|u| unit.by_user.get(u).cloned()),
+        by_external_key: ev
+            .external_key
+            .as_ref()
+            .and_then(|k| unit.by_key.get(k).cloned()),
+        by_previous_id: match (&ev.activity, &ev.previous_id) {
+            (Activity::Alias, Some(prev)) => unit
+                .by_user
+                .get(prev)
+                .cloned()
+                .or_else(|| visitor_lead(prev)),
+            _ => None,
+        },
+        by_visitor: ev.anonymous_id.as_ref().and_then(visitor_lead),
     }
-    if let Some(uid) = &ev.user_id {
-        known.by_user_id = lead_ops::scalar(conn, &by("user_id"), uid).await?;
-    }
-    if let Some(key) = &ev.external_key {
-        known.by_external_key = lead_ops::scalar(conn, &by("external_key"), key).await?;
-    }
-    if ev.activity == Activity::Alias
-        && let Some(prev) = &ev.previous_id
-    {
-        known.by_previous_id =
-            match lead_ops::scalar(conn, &by("user_id"), prev).await? {
-                Some(id) => Some(id),
-                None => lead_ops::scalar(
-                    conn,
-                    "SELECT lead_id FROM visitors WHERE anonymous_id = $1 AND lead_id IS NOT NULL",
-                    prev,
-                )
-                .await?,
-            };
-    }
-    Ok(known)
 }
 
 async fn create_lead(
     conn: &mut AnyConnection,
-    ctx: &mut Ctx,
+    unit: &mut Unit,
     ev: &CaptureEvent,
-    visitor: Option<&Visitor>,
-    channel: leadline_core::Channel,
-    campaign_id: Option<&str>,
 ) -> Result<String> {
     // The first touch is the visitor's earliest, when they browsed before identifying.
-    let mut first = (
-        ev.occurred_at,
-        channel.as_str().to_owned(),
-        campaign_id.map(str::to_owned),
-    );
-    if let Some(v) = visitor {
-        let row: Option<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT first_seen_at, first_channel, first_campaign_id FROM visitors WHERE id = $1",
-        )
-        .bind(&v.id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((at, Some(ch), camp)) = row
-            && at <= first.0
-        {
-            first = (at, ch, camp);
-        }
+    let channel = ev.touch_channel().as_str().to_owned();
+    let campaign = ev
+        .touch_campaign()
+        .and_then(|c| unit.campaigns.get(&c.trim().to_lowercase()).cloned());
+    let mut first = (ev.occurred_at, channel, campaign);
+    if let Some(v) = ev.anonymous_id.as_ref().and_then(|a| unit.visitors.get(a))
+        && let Some(ch) = &v.first_channel
+        && v.first_seen_at <= first.0
+    {
+        first = (v.first_seen_at, ch.clone(), v.first_campaign_id.clone());
     }
     let account_id = match ev.email.as_ref().and_then(|e| e.company_domain()) {
-        Some(domain) => Some(
-            lead_ops::account_for_domain(conn, ctx.now, &domain, ev.traits.company.as_deref())
-                .await?,
-        ),
+        Some(domain) => Some(account(conn, unit, &domain, ev.traits.company.as_deref()).await?),
         None => None,
     };
     let stage = ev.stage_on_creation();
-    let row = LeadRow::new(ev, account_id, stage);
     let id = new_id();
-    lead_ops::insert_lead(conn, ctx.now, &id, &row, &first).await?;
-    let reason = format!("captured: {} via {}", ev.activity.as_str(), ev.origin);
-    lead_ops::record_stage_change(conn, &id, None, stage, ctx.now, None, &reason).await?;
+    let row = LeadRow::new(ev, account_id, stage);
+    unit.stage_changes.push(StageRow {
+        lead_id: id.clone(),
+        from: None,
+        to: stage.as_str(),
+        reason: capture_reason(ev),
+    });
+    unit.cache_lead(
+        id.clone(),
+        LeadState {
+            row,
+            first: Some(first),
+            state: RowState::New,
+        },
+    );
+    Ok(id)
+}
+
+fn capture_reason(ev: &CaptureEvent) -> String {
+    format!("captured: {} via {}", ev.activity.as_str(), ev.origin)
+}
+
+async fn account(
+    conn: &mut AnyConnection,
+    unit: &mut Unit,
+    domain: &str,
+    name: Option<&str>,
+) -> Result<String> {
+    if let Some(id) = unit.accounts.get(domain) {
+        return Ok(id.clone());
+    }
+    let id = lead_ops::account_for_domain(conn, unit.now, domain, name).await?;
+    unit.accounts.insert(domain.to_owned(), id.clone());
     Ok(id)
 }
 
 async fn update_lead(
     conn: &mut AnyConnection,
-    ctx: &mut Ctx,
+    unit: &mut Unit,
     ev: &CaptureEvent,
     lead_id: &str,
     merged: bool,
 ) -> Result<CaptureOutcome> {
-    let current = lead_ops::load(conn, lead_id).await?;
     let lead_id = lead_id.to_owned();
-    if ev.on_duplicate == leadline_core::capture::OnDuplicate::Skip && !merged {
+    if ev.on_duplicate == OnDuplicate::Skip && !merged {
         return Ok(CaptureOutcome::Skipped { lead_id });
     }
+    let current = match unit.leads.get(&lead_id) {
+        Some(l) => l.row.clone(),
+        None => lead_ops::load(conn, &lead_id).await?,
+    };
     let (traits, mut changed) = merge_profile(&current.traits, &ev.traits, ev.on_duplicate);
     let mut next = LeadRow {
         traits,
@@ -264,64 +236,127 @@ async fn update_lead(
     if next.account_id.is_none()
         && let Some(domain) = next.email.as_ref().and_then(|e| e.company_domain())
     {
-        next.account_id = Some(
-            lead_ops::account_for_domain(conn, ctx.now, &domain, next.traits.company.as_deref())
-                .await?,
-        );
+        next.account_id = Some(account(conn, unit, &domain, next.traits.company.as_deref()).await?);
         changed = true;
     }
     let wanted: Stage = ev.stage_on_creation();
     if current.stage.may_advance_to(wanted) && wanted <= Stage::Lead {
         next.stage = wanted;
-        let reason = format!("captured: {} via {}", ev.activity.as_str(), ev.origin);
-        lead_ops::record_stage_change(
-            conn,
-            &lead_id,
-            Some(current.stage),
-            wanted,
-            ctx.now,
-            None,
-            &reason,
-        )
-        .await?;
+        unit.stage_changes.push(StageRow {
+            lead_id: lead_id.clone(),
+            from: Some(current.stage.as_str()),
+            to: wanted.as_str(),
+            reason: capture_reason(ev),
+        });
         changed = true;
     }
-    if changed || merged {
-        lead_ops::update(conn, ctx.now, &lead_id, &next).await?;
-        Ok(CaptureOutcome::Updated { lead_id })
-    } else {
-        Ok(CaptureOutcome::Unchanged { lead_id })
+    if !(changed || merged) {
+        return Ok(CaptureOutcome::Unchanged { lead_id });
     }
+    unit.index_lead(&lead_id, &next);
+    let state = unit
+        .leads
+        .entry(lead_id.clone())
+        .or_insert_with(|| LeadState {
+            row: next.clone(),
+            first: None,
+            state: RowState::Dirty,
+        });
+    state.row = next;
+    state.state.touch();
+    Ok(CaptureOutcome::Updated { lead_id })
 }
 
-async fn insert_activity(
+/// Links the visitor to the lead and gives the lead the visitor's anonymous history.
+async fn stitch(
     conn: &mut AnyConnection,
-    ctx: &Ctx,
+    unit: &mut Unit,
+    anon: &str,
+    lead: &str,
+) -> Result<String> {
+    let Some(v) = unit.visitors.get_mut(anon) else {
+        return Ok(String::new());
+    };
+    if v.lead_id.as_deref() == Some(lead) {
+        return Ok(v.id.clone());
+    }
+    v.lead_id = Some(lead.to_owned());
+    v.state.touch();
+    let (vid, stored) = (v.id.clone(), v.state != RowState::New);
+    for a in unit
+        .activities
+        .iter_mut()
+        .filter(|a| a.visitor_id.as_deref() == Some(&vid) && a.lead_id.is_none())
+    {
+        a.lead_id = Some(lead.to_owned());
+    }
+    if stored {
+        sqlx::query("UPDATE activities SET lead_id = $1 WHERE visitor_id = $2 AND lead_id IS NULL")
+            .bind(lead)
+            .bind(&vid)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(vid)
+}
+
+/// Merges `other` into `survivor`: buffered rows are written first, so the merge sees them.
+async fn merge_leads(
+    conn: &mut AnyConnection,
+    unit: &mut Unit,
+    survivor: &str,
+    other: &str,
     ev: &CaptureEvent,
-    lead_id: Option<&str>,
-    visitor_id: Option<&str>,
-    channel: leadline_core::Channel,
-    campaign_id: Option<&str>,
 ) -> Result<()> {
-    let json = |v: &serde_json::Value| (!v.is_null()).then(|| v.to_string());
-    sqlx::query(
-        "INSERT INTO activities (id, message_id, lead_id, visitor_id, type, name, channel, campaign_id, occurred_at, received_at, origin, properties, context) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (message_id) DO NOTHING",
+    unit.flush(conn).await?;
+    lead_ops::merge_into(
+        conn,
+        unit.now,
+        survivor,
+        other,
+        &format!("same person: {} {}", ev.activity.as_str(), ev.origin),
     )
-    .bind(new_id())
-    .bind(&ev.message_id)
-    .bind(lead_id)
-    .bind(visitor_id)
-    .bind(ev.activity.as_str())
-    .bind(ev.name.as_deref())
-    .bind(channel.as_str())
-    .bind(campaign_id)
-    .bind(ev.occurred_at)
-    .bind(ctx.now)
-    .bind(&ev.origin)
-    .bind(json(&ev.properties))
-    .bind(json(&ev.context))
-    .execute(&mut *conn)
     .await?;
+    unit.forget_lead(other);
+    unit.forget_lead(survivor);
+    for v in unit
+        .visitors
+        .values_mut()
+        .filter(|v| v.lead_id.as_deref() == Some(other))
+    {
+        v.lead_id = Some(survivor.to_owned());
+    }
+    let row = lead_ops::load(conn, survivor).await?;
+    unit.cache_lead(
+        survivor.to_owned(),
+        LeadState {
+            row,
+            first: None,
+            state: RowState::Clean,
+        },
+    );
+    Ok(())
+}
+
+/// A `group` call: the lead works at the company with this domain.
+async fn attach_group_account(
+    conn: &mut AnyConnection,
+    unit: &mut Unit,
+    lead: &str,
+    domain: &str,
+    name: Option<&str>,
+) -> Result<()> {
+    let Some(domain) = leadline_core::registrable_domain(domain)
+        .filter(|d| !leadline_core::email::is_free_mail_domain(d))
+    else {
+        return Ok(());
+    };
+    let account_id = account(conn, unit, &domain, name).await?;
+    if let Some(state) = unit.leads.get_mut(lead)
+        && state.row.account_id.is_none()
+    {
+        state.row.account_id = Some(account_id);
+        state.state.touch();
+    }
     Ok(())
 }

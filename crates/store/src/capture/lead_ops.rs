@@ -3,7 +3,9 @@
 use leadline_core::{CaptureEvent, Channel, Email, Stage, Traits};
 use sqlx::{AnyConnection, Row};
 
-use super::apply::Ctx;
+use std::collections::HashMap;
+
+use super::bulk::Arg;
 use crate::{Result, StoreError, new_id};
 
 /// A lead's capture-relevant columns.
@@ -47,7 +49,7 @@ impl LeadRow {
         changed
     }
 
-    fn search_text(&self) -> String {
+    pub(crate) fn search_text(&self) -> String {
         let t = &self.traits;
         [
             self.email.as_ref().map(|e| e.as_str()),
@@ -74,19 +76,17 @@ pub(crate) async fn scalar(
         .await?)
 }
 
-pub(crate) async fn load(conn: &mut AnyConnection, id: &str) -> Result<LeadRow> {
-    let r = sqlx::query(
-        "SELECT email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-         consent, custom, account_id, stage FROM leads WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+/// The lead columns the pipeline reads, for `bulk::select_in`.
+pub(crate) const LEAD_SELECT: &str = "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
+     consent, custom, account_id, stage FROM leads";
+
+/// Reads a row of [`LEAD_SELECT`].
+pub(crate) fn lead_row_from(r: &sqlx::any::AnyRow) -> Result<(String, LeadRow)> {
+    let id: String = r.try_get("id")?;
     let custom: String = r.try_get("custom")?;
     let stage: String = r.try_get("stage")?;
     let email: Option<String> = r.try_get("email")?;
-    Ok(LeadRow {
+    let row = LeadRow {
         email: email.and_then(|e| Email::parse(&e).ok()),
         user_id: r.try_get("user_id")?,
         external_key: r.try_get("external_key")?,
@@ -105,47 +105,58 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: &str) -> Result<LeadRow> 
         account_id: r.try_get("account_id")?,
         stage: Stage::parse(&stage)
             .ok_or_else(|| StoreError::Corrupt(format!("lead {id} has stage {stage:?}")))?,
-    })
+    };
+    Ok((id, row))
 }
 
-pub(crate) async fn insert_lead(
-    conn: &mut AnyConnection,
-    now: i64,
+pub(crate) async fn load(conn: &mut AnyConnection, id: &str) -> Result<LeadRow> {
+    let sql = format!("{LEAD_SELECT} WHERE id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(lead_row_from(&r)?.1)
+}
+
+/// The columns of a new lead, for a multi-row insert built with [`insert_args`].
+pub(crate) const LEAD_INSERT_HEAD: &str = "leads (id, email, email_key, user_id, external_key, first_name, last_name, title, phone, company, \
+     country, website, consent, custom, search, account_id, stage, first_touch_at, source_channel, source_campaign_id, created_at, updated_at)";
+
+/// One new lead's values, in [`LEAD_INSERT_HEAD`] order.
+pub(crate) fn insert_args(
     id: &str,
     row: &LeadRow,
-    first: &(i64, String, Option<String>),
-) -> Result<()> {
+    first: Option<&(i64, String, Option<String>)>,
+    now: i64,
+) -> Vec<Arg> {
     let t = &row.traits;
-    sqlx::query(
-        "INSERT INTO leads (id, email, email_key, user_id, external_key, first_name, last_name, title, phone, company, \
-         country, website, consent, custom, search, account_id, stage, first_touch_at, source_channel, source_campaign_id, \
-         created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$21)",
-    )
-    .bind(id)
-    .bind(row.email.as_ref().map(|e| e.as_str().to_owned()))
-    .bind(row.email.as_ref().map(Email::key))
-    .bind(row.user_id.as_deref())
-    .bind(row.external_key.as_deref())
-    .bind(t.first_name.as_deref())
-    .bind(t.last_name.as_deref())
-    .bind(t.title.as_deref())
-    .bind(t.phone.as_deref())
-    .bind(t.company.as_deref())
-    .bind(t.country.as_deref())
-    .bind(t.website.as_deref())
-    .bind(t.consent.map(i64::from))
-    .bind(serde_json::to_string(&t.custom).unwrap_or_else(|_| "{}".into()))
-    .bind(row.search_text())
-    .bind(row.account_id.as_deref())
-    .bind(row.stage.as_str())
-    .bind(first.0)
-    .bind(first.1.as_str())
-    .bind(first.2.as_deref())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    vec![
+        id.into(),
+        row.email.as_ref().map(|e| e.as_str().to_owned()).into(),
+        row.email.as_ref().map(Email::key).into(),
+        row.user_id.clone().into(),
+        row.external_key.clone().into(),
+        t.first_name.clone().into(),
+        t.last_name.clone().into(),
+        t.title.clone().into(),
+        t.phone.clone().into(),
+        t.company.clone().into(),
+        t.country.clone().into(),
+        t.website.clone().into(),
+        t.consent.map(i64::from).into(),
+        serde_json::to_string(&t.custom)
+            .unwrap_or_else(|_| "{}".into())
+            .into(),
+        row.search_text().into(),
+        row.account_id.clone().into(),
+        row.stage.as_str().into(),
+        first.map(|f| f.0).into(),
+        first.map(|f| f.1.clone()).into(),
+        first.and_then(|f| f.2.clone()).into(),
+        now.into(),
+        now.into(),
+    ]
 }
 
 pub(crate) async fn update(
@@ -183,47 +194,6 @@ pub(crate) async fn update(
     Ok(())
 }
 
-pub(crate) async fn record_stage_change(
-    conn: &mut AnyConnection,
-    lead_id: &str,
-    from: Option<Stage>,
-    to: Stage,
-    at: i64,
-    by_user: Option<&str>,
-    reason: &str,
-) -> Result<()> {
-    sqlx::query("INSERT INTO stage_changes (id, lead_id, from_stage, to_stage, at, by_user, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)")
-        .bind(new_id())
-        .bind(lead_id)
-        .bind(from.map(Stage::as_str))
-        .bind(to.as_str())
-        .bind(at)
-        .bind(by_user)
-        .bind(reason)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Re-points a visitor to a lead and gives the lead the visitor's anonymous history.
-pub(crate) async fn stitch_visitor(
-    conn: &mut AnyConnection,
-    visitor_id: &str,
-    lead_id: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE visitors SET lead_id = $1 WHERE id = $2")
-        .bind(lead_id)
-        .bind(visitor_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE activities SET lead_id = $1 WHERE visitor_id = $2 AND lead_id IS NULL")
-        .bind(lead_id)
-        .bind(visitor_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// The account for a company domain, created on first sight.
 pub(crate) async fn account_for_domain(
     conn: &mut AnyConnection,
@@ -250,41 +220,17 @@ pub(crate) async fn account_for_domain(
         .ok_or(StoreError::NotFound)
 }
 
-/// A `group` call: the lead works at the company with this domain.
-pub(crate) async fn attach_group_account(
-    conn: &mut AnyConnection,
-    now: i64,
-    lead_id: &str,
-    domain: &str,
-    name: Option<&str>,
-) -> Result<()> {
-    let Some(domain) = leadline_core::registrable_domain(domain)
-        .filter(|d| !leadline_core::email::is_free_mail_domain(d))
-    else {
-        return Ok(());
-    };
-    let account = account_for_domain(conn, now, &domain, name).await?;
-    sqlx::query(
-        "UPDATE leads SET account_id = $1, updated_at = $2 WHERE id = $3 AND account_id IS NULL",
-    )
-    .bind(account)
-    .bind(now)
-    .bind(lead_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// The campaign with this name (case-insensitive), created on first sight from a touch.
 pub(crate) async fn campaign_id(
     conn: &mut AnyConnection,
-    ctx: &mut Ctx,
+    cache: &mut HashMap<String, String>,
+    now: i64,
     name: &str,
     channel: Channel,
     ev: &CaptureEvent,
 ) -> Result<String> {
     let key = name.trim().to_lowercase();
-    if let Some(id) = ctx.campaigns.get(&key) {
+    if let Some(id) = cache.get(&key) {
         return Ok(id.clone());
     }
     sqlx::query(
@@ -298,13 +244,13 @@ pub(crate) async fn campaign_id(
     .bind(ev.utm.source.as_deref())
     .bind(ev.utm.medium.as_deref())
     .bind(ev.utm.campaign.as_deref())
-    .bind(ctx.now)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
     let id = scalar(conn, "SELECT id FROM campaigns WHERE name_key = $1", &key)
         .await?
         .ok_or(StoreError::NotFound)?;
-    ctx.campaigns.insert(key, id.clone());
+    cache.insert(key, id.clone());
     Ok(id)
 }
 

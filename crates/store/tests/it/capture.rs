@@ -212,3 +212,83 @@ async fn concurrent_batches_are_group_committed_without_losing_any() {
     }
     assert_eq!(db.store.count_leads().await.unwrap(), 400);
 }
+
+#[tokio::test]
+async fn a_journey_sent_in_one_batch_is_stitched_and_counted_once_per_person() {
+    let db = test_db().await;
+    let mut late_first = page("m0", "anon-9", 500);
+    late_first.utm.medium = Some("email".into());
+    late_first.utm.campaign = Some("Newsletter".into());
+    let batch = vec![
+        page("m1", "anon-9", 1_000),
+        identify("m2", Some("anon-9"), "bo@beta.io", 2_000),
+        identify("m3", None, "BO@beta.io", 3_000),
+        page("m4", "anon-9", 4_000),
+        late_first,
+        identify("m2", Some("anon-9"), "bo@beta.io", 2_000),
+    ];
+    let out = db.capturer.capture(batch).await.unwrap();
+    assert!(matches!(out[1], CaptureOutcome::Created { .. }), "{out:?}");
+    assert_eq!(
+        out[5],
+        CaptureOutcome::Duplicate,
+        "a message repeated inside one batch is stored once"
+    );
+    let lead_id = out[1].lead_id().unwrap();
+    assert_eq!(out[2].lead_id(), Some(lead_id));
+    assert_eq!(
+        out[3].lead_id(),
+        Some(lead_id),
+        "a page after identify belongs to the lead"
+    );
+    assert_eq!(db.store.count_leads().await.unwrap(), 1);
+    let ids: Vec<_> = db
+        .store
+        .lead_activities(lead_id, None, 50)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|a| a.message_id)
+        .collect();
+    assert_eq!(ids, ["m4", "m3", "m2", "m1", "m0"]);
+    let lead = db.store.get_lead(lead_id).await.unwrap();
+    assert_eq!(
+        lead.source_channel.as_deref(),
+        Some("paid_search"),
+        "first touch known when the lead was created"
+    );
+}
+
+#[tokio::test]
+async fn alias_merges_an_anonymous_history_into_the_known_user_within_one_batch() {
+    let db = test_db().await;
+    let mut by_uid = CaptureEvent::new("m1", Activity::Identify, 1, "source:test");
+    by_uid.user_id = Some("u-7".into());
+    by_uid.email = Some(Email::parse("cy@gamma.dev").unwrap());
+    db.capturer.capture(vec![by_uid]).await.unwrap();
+    let mut anon_lead = identify("m2", Some("anon-x"), "cy.personal@gmail.com", 2);
+    anon_lead.traits.first_name = None;
+    let mut alias = CaptureEvent::new("m3", Activity::Alias, 3, "source:test");
+    alias.user_id = Some("u-7".into());
+    alias.previous_id = Some("anon-x".into());
+    let out = db
+        .capturer
+        .capture(vec![anon_lead, page("m4", "anon-x", 4), alias])
+        .await
+        .unwrap();
+    let survivor = out[2].lead_id().unwrap();
+    assert_ne!(out[0].lead_id(), Some(survivor));
+    assert_eq!(db.store.count_leads().await.unwrap(), 1);
+    assert_eq!(db.store.lead_merges(survivor).await.unwrap().len(), 1);
+    let ids: Vec<_> = db
+        .store
+        .lead_activities(survivor, None, 50)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|a| a.message_id)
+        .collect();
+    assert_eq!(ids, ["m4", "m3", "m2", "m1"]);
+}

@@ -1,0 +1,157 @@
+//! Multi-row statements: one INSERT for hundreds of rows, one SELECT … IN (…) for hundreds of
+//! keys. Per-statement overhead, not SQLite itself, is what limits a row-at-a-time writer.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use crate::Result;
+
+/// Keys per `IN (…)` list and rows per multi-row INSERT: well under both engines' parameter
+/// limits (SQLite 32,766, PostgreSQL 65,535), and few distinct statement shapes to cache.
+pub(super) const CHUNK: usize = 400;
+
+/// A bound value of a multi-row statement.
+#[derive(Debug, Clone)]
+pub(super) enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Arg {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Arg {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Arg {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Arg {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Arg {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Arg {
+        Arg::Int(v)
+    }
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// `INSERT INTO {head} VALUES (…),(…) {tail}` over `rows`, in chunks.
+pub(super) async fn insert(
+    conn: &mut AnyConnection,
+    head: &str,
+    tail: &str,
+    rows: Vec<Vec<Arg>>,
+) -> Result<()> {
+    let Some(cols) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(CHUNK).collect();
+        let sql = format!(
+            "INSERT INTO {head} VALUES {} {tail}",
+            placeholders(chunk.len(), cols)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for arg in chunk.into_iter().flatten() {
+            q = match arg {
+                Arg::Text(v) => q.bind(v),
+                Arg::Int(v) => q.bind(v),
+            };
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Updates many rows at once: `WITH v({cols}) AS (VALUES …) UPDATE {table} SET {set} FROM v
+/// WHERE {table}.id = v.id`; the first column of every row is the id. Works on SQLite
+/// (3.33+) and PostgreSQL alike.
+pub(super) async fn update_from_values(
+    conn: &mut AnyConnection,
+    table: &str,
+    cols: &str,
+    set: &str,
+    rows: Vec<Vec<Arg>>,
+) -> Result<()> {
+    let Some(ncols) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(CHUNK).collect();
+        let sql = format!(
+            "WITH v({cols}) AS (VALUES {}) UPDATE {table} SET {set} FROM v WHERE {table}.id = v.id",
+            placeholders(chunk.len(), ncols)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for arg in chunk.into_iter().flatten() {
+            q = match arg {
+                Arg::Text(v) => q.bind(v),
+                Arg::Int(v) => q.bind(v),
+            };
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `{select} WHERE {column} IN (…)` over `keys`, in chunks; all rows.
+pub(super) async fn select_in(
+    conn: &mut AnyConnection,
+    select: &str,
+    column: &str,
+    keys: &[String],
+) -> Result<Vec<AnyRow>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{select} WHERE {column} IN ({})", list.join(","));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k.as_str());
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_rows_then_columns() {
+        assert_eq!(super::placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+    }
+}
