@@ -32,6 +32,16 @@ function client(writeKey, flushAt) {
   return { analytics, responses, errors, cb };
 }
 
+/** Call analytics[method](params) and wait for that event's delivery callback. */
+function deliver(c, method, params) {
+  return new Promise((resolve) => {
+    c.analytics[method](params, (err) => {
+      if (err) c.errors.push(`${method} ${params.messageId}: ${err?.reason?.message ?? err?.message ?? String(err)}`);
+      resolve();
+    });
+  });
+}
+
 async function closeAndCheck(c, what) {
   await c.analytics.closeAndFlush({ timeout: 20_000 });
   assert.deepEqual(c.errors, [], `${what}: delivery errors: ${c.errors.join('; ')}`);
@@ -51,31 +61,29 @@ class Visitor {
     );
   }
 
-  sendSingles({ analytics, cb }) {
+  /** page, identify, track one after another, each delivered before the next (as a visitor would). */
+  async sendSingles(c) {
     const campaign = { name: 'spring-launch', source: 'newsletter', medium: 'email', term: 'crm', content: 'hero' };
-    analytics.page(
-      {
-        anonymousId: this.anon,
-        name: 'Pricing',
-        properties: { path: '/pricing', url: 'https://www.example.com/pricing?utm_source=newsletter', title: 'Pricing', referrer: 'https://news.example.org/' },
-        context: { campaign, page: { path: '/pricing', url: 'https://www.example.com/pricing?utm_source=newsletter' }, ip: '203.0.113.9' },
-        messageId: this.mid.page,
-      },
-      cb,
-    );
-    analytics.identify(
-      {
-        userId: this.userId,
-        anonymousId: this.anon,
-        traits: { email: this.email, firstName: 'Grace', lastName: 'Hopper', company: 'Navy Labs' },
-        messageId: this.mid.identify,
-      },
-      cb,
-    );
-    analytics.track(
-      { userId: this.userId, anonymousId: this.anon, event: 'Demo Requested', properties: { plan: 'enterprise', seats: 40 }, messageId: this.mid.track },
-      cb,
-    );
+    await deliver(c, 'page', {
+      anonymousId: this.anon,
+      name: 'Pricing',
+      properties: { path: '/pricing', url: 'https://www.example.com/pricing?utm_source=newsletter', title: 'Pricing', referrer: 'https://news.example.org/' },
+      context: { campaign, page: { path: '/pricing', url: 'https://www.example.com/pricing?utm_source=newsletter' }, ip: '203.0.113.9' },
+      messageId: this.mid.page,
+    });
+    await deliver(c, 'identify', {
+      userId: this.userId,
+      anonymousId: this.anon,
+      traits: { email: this.email, firstName: 'Grace', lastName: 'Hopper', company: 'Navy Labs' },
+      messageId: this.mid.identify,
+    });
+    await deliver(c, 'track', {
+      userId: this.userId,
+      anonymousId: this.anon,
+      event: 'Demo Requested',
+      properties: { plan: 'enterprise', seats: 40 },
+      messageId: this.mid.track,
+    });
   }
 
   sendBatch({ analytics, cb }) {
@@ -103,9 +111,9 @@ test('segment_node: page, identify, track and a batch reach one lead, idempotent
   const src = await ll.createSource('web');
   const v = new Visitor();
 
-  // One event per request, in order.
+  // One event per request, each delivered before the next.
   const singles = client(src.write_key, 1);
-  v.sendSingles(singles);
+  await v.sendSingles(singles);
   await closeAndCheck(singles, 'page/identify/track');
 
   // Several events in one request.
@@ -146,14 +154,14 @@ test('segment_node: page, identify, track and a batch reach one lead, idempotent
     stamps.every((t, i) => i === 0 || stamps[i - 1] >= t),
     `activities are not newest first: ${items.map((a) => a.occurred_at)}`,
   );
-  assert.ok(ts(page.occurred_at) <= ts(track.occurred_at), 'the page view was sent before the track');
+  assert.ok(ts(page.occurred_at) <= ts(track.occurred_at), `the page view (${page.occurred_at}) was sent before the track (${track.occurred_at})`);
 
   const countBefore = items.length;
 
   // Resend everything with the same messageIds, then a new sentinel: once the
   // sentinel is on the timeline, the resends have been handled too.
   const again = client(src.write_key, 1);
-  v.sendSingles(again);
+  await v.sendSingles(again);
   await closeAndCheck(again, 'resend page/identify/track');
   const againBatch = client(src.write_key, 4);
   v.sendBatch(againBatch);
