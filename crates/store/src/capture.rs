@@ -13,7 +13,10 @@ use crate::{Result, Store, StoreError};
 mod apply;
 mod bulk;
 mod lead_ops;
+mod pipeline;
 mod unit;
+
+pub use pipeline::Pipeline;
 
 /// What capturing one event did.
 #[derive(Debug, Clone, PartialEq, Eq)]

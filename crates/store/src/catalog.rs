@@ -7,12 +7,13 @@ use crate::page::{Cursor, Page};
 use crate::{Result, Store, StoreError, new_id, now_ms};
 
 /// A company, keyed by its registrable web domain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: String,
     pub domain: String,
     pub name: Option<String>,
     pub leads: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
 }
@@ -25,13 +26,15 @@ from_row!(Account {
 });
 
 /// A marketing campaign.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: String,
     pub name: String,
     pub channel: String,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "opt_ms")]
     pub starts_at: Option<i64>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "opt_ms")]
     pub ends_at: Option<i64>,
     pub budget_minor: Option<i64>,
@@ -41,6 +44,7 @@ pub struct Campaign {
     pub utm_campaign: Option<String>,
     pub leads: i64,
     pub cost_minor: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
 }

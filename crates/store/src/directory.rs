@@ -31,34 +31,38 @@ from_row!(Source {
 });
 
 /// A person who signs in to the UI.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
     pub name: String,
     pub role: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
 }
 
 /// An API key's public face (its secret is shown once, at creation, and never stored).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
     pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "opt_ms")]
     pub last_used_at: Option<i64>,
 }
 
 /// A source of Segment-spec events, identified by its write key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Source {
     pub id: String,
     pub name: String,
     pub write_key: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
 }

@@ -7,15 +7,18 @@ use serde::Serialize;
 use crate::{Result, Store, StoreError, new_id, now_ms};
 
 /// A stored form.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Form {
     pub id: String,
     pub key: String,
     pub name: String,
+    #[schema(value_type = Object)]
     pub definition: FormDefinition,
     pub submissions: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub updated_at: i64,
 }

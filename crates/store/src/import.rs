@@ -5,7 +5,6 @@
 //! overlap; memory stays flat (a few chunks in flight). Counts reported as progress are
 //! counts of committed rows only, so a crash never over-reports what landed.
 
-use std::collections::VecDeque;
 use std::io::Read;
 
 use leadline_core::CaptureEvent;
@@ -13,12 +12,10 @@ use leadline_core::import::{ImportContext, ImportError, ImportOptions, RowError,
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::{CaptureOutcome, Capturer, Result, StoreError};
+use crate::{CaptureOutcome, Capturer, Pipeline, StoreError};
 
 /// Rows per capture request.
 const CHUNK: usize = 1_000;
-/// Capture requests in flight at once (the writer groups them into one commit).
-const IN_FLIGHT: usize = 4;
 /// Row errors kept for the report; all are counted.
 pub const MAX_REPORTED_ERRORS: usize = 10_000;
 
@@ -109,7 +106,7 @@ pub async fn run_import<R: Read + Send + 'static>(
     context: ImportContext,
     mut progress: impl FnMut(&ImportSummary),
 ) -> Result<ImportSummary, ImportFailure> {
-    let (tx, mut rx) = mpsc::channel::<Piece>(IN_FLIGHT * 2);
+    let (tx, mut rx) = mpsc::channel::<Piece>(8);
     let reader = tokio::task::spawn_blocking(move || -> Result<(), ImportError> {
         let mut rows = read_csv(input, &options, context)?;
         let mut chunk = Vec::with_capacity(CHUNK);
@@ -148,8 +145,9 @@ pub async fn run_import<R: Read + Send + 'static>(
         Ok(())
     });
     let mut summary = ImportSummary::default();
-    let mut in_flight: VecDeque<(tokio::task::JoinHandle<Result<Vec<CaptureOutcome>>>, u64)> =
-        VecDeque::new();
+    let mut pipeline = Pipeline::new(capturer);
+    // Bytes read at the end of each chunk in flight: progress shows the last committed one.
+    let mut chunk_ends = std::collections::VecDeque::new();
     while let Some(piece) = rx.recv().await {
         match piece {
             Piece::Error(e) if e.is_fatal() => {
@@ -159,17 +157,21 @@ pub async fn run_import<R: Read + Send + 'static>(
             }
             Piece::Error(e) => summary.fail(&e),
             Piece::Events(events, bytes) => {
-                let c = capturer.clone();
-                in_flight.push_back((tokio::spawn(async move { c.capture(events).await }), bytes));
-                if in_flight.len() >= IN_FLIGHT {
-                    settle(&mut in_flight, &mut summary, &mut progress).await?;
+                chunk_ends.push_back(bytes);
+                let done = pipeline.push(events).await?;
+                if !done.is_empty() {
+                    summary.count(&done);
+                    summary.bytes_read = chunk_ends.pop_front().unwrap_or(summary.bytes_read);
+                    progress(&summary);
                 }
             }
         }
     }
     drop(rx);
-    while !in_flight.is_empty() {
-        settle(&mut in_flight, &mut summary, &mut progress).await?;
+    while let Some(done) = pipeline.next_done().await {
+        summary.count(&done?);
+        summary.bytes_read = chunk_ends.pop_front().unwrap_or(summary.bytes_read);
+        progress(&summary);
     }
     match reader.await {
         Ok(Ok(())) => {}
@@ -182,21 +184,4 @@ pub async fn run_import<R: Read + Send + 'static>(
     }
     progress(&summary);
     Ok(summary)
-}
-
-async fn settle(
-    in_flight: &mut VecDeque<(tokio::task::JoinHandle<Result<Vec<CaptureOutcome>>>, u64)>,
-    summary: &mut ImportSummary,
-    progress: &mut impl FnMut(&ImportSummary),
-) -> Result<(), ImportFailure> {
-    let Some((handle, bytes)) = in_flight.pop_front() else {
-        return Ok(());
-    };
-    let outcomes = handle
-        .await
-        .map_err(|e| ImportFailure::Fatal(format!("capture task failed: {e}")))??;
-    summary.count(&outcomes);
-    summary.bytes_read = bytes;
-    progress(summary);
-    Ok(())
 }

@@ -9,7 +9,7 @@ use crate::page::{Cursor, Page};
 use crate::{Result, Store, StoreError};
 
 /// A lead as the API and UI show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Lead {
     pub id: String,
     pub email: Option<String>,
@@ -29,12 +29,15 @@ pub struct Lead {
     pub source_channel: Option<String>,
     pub source_campaign_id: Option<String>,
     pub source_campaign: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     #[serde(with = "opt_ms")]
     pub first_touch_at: Option<i64>,
     pub consent: Option<bool>,
     pub custom: serde_json::Value,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub updated_at: i64,
 }

@@ -17,7 +17,7 @@ pub mod page;
 pub mod settings;
 pub mod testing;
 
-pub use capture::{CaptureOutcome, Captured, Capturer};
+pub use capture::{CaptureOutcome, Captured, Capturer, Pipeline};
 pub use db::{Backend, Store, new_id, now_ms};
 
 /// What went wrong in storage, in terms a caller can act on.

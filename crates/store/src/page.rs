@@ -3,6 +3,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr};
 
 /// A position in a sorted list: the last item's sort key (when not the id) and its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +56,42 @@ impl<T> Page<T> {
             None
         };
         Page { items, next }
+    }
+}
+
+// OpenAPI: written by hand because the derive inlines a generic field's whole schema into
+// every `Page_*`; here `items` refers to the item's own schema (`#/components/schemas/Lead`),
+// so generated clients get one `Lead` type. `ComposeSchema` is the trait the derive itself
+// implements for generic types (utoipa 6.0).
+impl<T: utoipa::ToSchema> utoipa::__dev::ComposeSchema for Page<T> {
+    fn compose(_generics: Vec<RefOr<Schema>>) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some("One page of a collection."))
+            .property(
+                "items",
+                ArrayBuilder::new().items(Ref::from_schema_name(T::name())),
+            )
+            .required("items")
+            .property(
+                "next",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .description(Some(
+                        "Pass as `after` to get the next page; null on the last page.",
+                    )),
+            )
+            .into()
+    }
+}
+
+impl<T: utoipa::ToSchema> utoipa::ToSchema for Page<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Page")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
     }
 }
 

@@ -1,16 +1,24 @@
-//! `leadline demo` and `serve --demo`: the demo company.
+//! `leadline demo` and `serve --demo`: the demo company, written through the capture
+//! pipeline like any real touch.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use leadline_store::Store;
+use anyhow::Context;
+use leadline_core::demo;
+use leadline_server::auth;
+use leadline_store::catalog::CampaignInput;
+use leadline_store::{Capturer, Pipeline, Store, StoreError};
 
 pub const DEFAULT_LEADS: usize = 5_000;
 pub const DEFAULT_SEED: u64 = 42;
+/// Events per capture request while filling.
+const CHUNK: usize = 2_000;
 
 /// Options of `leadline demo`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// How many people the demo company has met.
+    /// How many people the demo company has met (1,000,000 for benchmarks).
     #[arg(long, default_value_t = DEFAULT_LEADS)]
     leads: usize,
     /// Seed: the same seed always gives the same company.
@@ -20,12 +28,100 @@ pub struct Args {
 
 pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
     let (email, password) = fill(&store, args.leads, args.seed).await?;
-    eprintln!("demo admin login: {email}");
+    eprintln!(
+        "demo admin login: {email}; every demo user has the password on the next line (shown once)"
+    );
     println!("{password}");
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fills the store with the demo company; returns the admin's email and password.
-pub async fn fill(_store: &Store, _leads: usize, _seed: u64) -> anyhow::Result<(String, String)> {
-    anyhow::bail!("the demo company generator is not wired in yet")
+/// Fills the store with the demo company; returns the admin's email and a new password.
+/// Running it on a database that already has the company adds nothing twice: users,
+/// campaigns and forms that exist are kept, and events are deduplicated by message id.
+pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(String, String)> {
+    // The demo's history ends now; the same seed gives the same company, shifted in time.
+    let now = leadline_store::now_ms();
+    let company = demo::company(seed, now);
+    // Every demo user signs in with the same new password.
+    let password = auth::random_token(12);
+    let hash = auth::hash_password(&password)?;
+    let mut admin = String::new();
+    for u in &company.users {
+        let is_admin = u.role.as_str() == "admin";
+        match store
+            .create_user(&u.email.key(), &u.name, u.role.as_str(), Some(&hash))
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e).context("adding demo users"),
+        }
+        if is_admin {
+            admin = u.email.key();
+            if let Some((user, _)) = store.user_for_login(&admin).await? {
+                store.set_password(&user.id, &hash).await?;
+            }
+        }
+    }
+    for c in &company.campaigns {
+        let input = CampaignInput {
+            name: c.name.clone(),
+            channel: c.channel.as_str().to_owned(),
+            starts_at: Some(c.start_ms),
+            ends_at: Some(c.end_ms),
+            budget_minor: Some(c.budget_minor),
+            currency: Some(company.currency.clone()),
+            utm_source: c.utm.as_ref().and_then(|u| u.source.clone()),
+            utm_medium: c.utm.as_ref().and_then(|u| u.medium.clone()),
+            utm_campaign: c.utm.as_ref().and_then(|u| u.campaign.clone()),
+        };
+        match store.create_campaign(&input).await {
+            Ok(created) => {
+                for (day, amount) in &c.costs {
+                    store
+                        .add_campaign_cost(&created.id, *day, *amount, None)
+                        .await?;
+                }
+            }
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e).context("adding demo campaigns"),
+        }
+    }
+    for f in &company.forms {
+        match store.create_form(&f.key, &f.name, &f.definition).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e).context("adding demo forms"),
+        }
+    }
+    if store.list_sources().await?.is_empty() {
+        for name in &company.sources {
+            store.create_source(name, &auth::random_token(24)).await?;
+        }
+    }
+    capture_events(store, seed, leads, now).await?;
+    Ok((admin, password))
+}
+
+async fn capture_events(store: &Store, seed: u64, leads: usize, now: i64) -> anyhow::Result<()> {
+    let capturer = Capturer::start(store.clone());
+    let mut pipeline = Pipeline::new(&capturer);
+    let mut events = demo::events(seed, leads, now);
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(leads as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_message("demo leads");
+    loop {
+        let chunk: Vec<_> = events.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        pipeline.push(chunk).await?;
+        bar.set_position(events.leads_done() as u64);
+    }
+    while let Some(done) = pipeline.next_done().await {
+        done?;
+    }
+    bar.finish_and_clear();
+    Ok(())
 }

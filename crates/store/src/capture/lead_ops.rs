@@ -220,7 +220,8 @@ pub(crate) async fn account_for_domain(
         .ok_or(StoreError::NotFound)
 }
 
-/// The campaign with this name (case-insensitive), created on first sight from a touch.
+/// The campaign a touch names, by its name or its UTM campaign key (case-insensitive);
+/// created on first sight, so a new `utm_campaign` shows up as a campaign to fill in.
 pub(crate) async fn campaign_id(
     conn: &mut AnyConnection,
     cache: &mut HashMap<String, String>,
@@ -233,23 +234,34 @@ pub(crate) async fn campaign_id(
     if let Some(id) = cache.get(&key) {
         return Ok(id.clone());
     }
-    sqlx::query(
-        "INSERT INTO campaigns (id, name, name_key, channel, utm_source, utm_medium, utm_campaign, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (name_key) DO NOTHING",
+    let found = scalar(
+        conn,
+        "SELECT id FROM campaigns WHERE name_key = $1 OR LOWER(utm_campaign) = $1 ORDER BY CASE WHEN name_key = $1 THEN 0 ELSE 1 END, id LIMIT 1",
+        &key,
     )
-    .bind(new_id())
-    .bind(name.trim())
-    .bind(&key)
-    .bind(channel.as_str())
-    .bind(ev.utm.source.as_deref())
-    .bind(ev.utm.medium.as_deref())
-    .bind(ev.utm.campaign.as_deref())
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
-    let id = scalar(conn, "SELECT id FROM campaigns WHERE name_key = $1", &key)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let id = match found {
+        Some(id) => id,
+        None => {
+            sqlx::query(
+                "INSERT INTO campaigns (id, name, name_key, channel, utm_source, utm_medium, utm_campaign, created_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (name_key) DO NOTHING",
+            )
+            .bind(new_id())
+            .bind(name.trim())
+            .bind(&key)
+            .bind(channel.as_str())
+            .bind(ev.utm.source.as_deref())
+            .bind(ev.utm.medium.as_deref())
+            .bind(ev.utm.campaign.as_deref())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            scalar(conn, "SELECT id FROM campaigns WHERE name_key = $1", &key)
+                .await?
+                .ok_or(StoreError::NotFound)?
+        }
+    };
     cache.insert(key, id.clone());
     Ok(id)
 }

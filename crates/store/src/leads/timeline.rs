@@ -8,7 +8,7 @@ use crate::page::{Cursor, Page};
 use crate::{Result, Store};
 
 /// One activity on a timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActivityItem {
     pub id: String,
     pub message_id: String,
@@ -21,8 +21,10 @@ pub struct ActivityItem {
     pub lead_id: Option<String>,
     pub visitor_id: Option<String>,
     pub origin: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub occurred_at: i64,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub received_at: i64,
     pub properties: serde_json::Value,
@@ -30,10 +32,11 @@ pub struct ActivityItem {
 }
 
 /// One lifecycle stage change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StageChange {
     pub from: Option<String>,
     pub to: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub at: i64,
     pub by_user: Option<String>,
@@ -41,9 +44,10 @@ pub struct StageChange {
 }
 
 /// One merge of another lead into this one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Merge {
     pub merged_id: String,
+    #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub at: i64,
     pub reason: String,
