@@ -230,7 +230,11 @@ fn report(
     let shown: Vec<String> = windows.iter().map(|w| format!("{w:.0}")).collect();
     r.add(
         "10-s windows",
-        format!("{} events/s", shown.join(", ")),
+        if shown.is_empty() {
+            "none (the run was shorter than 10 s)".into()
+        } else {
+            format!("{} events/s", shown.join(", "))
+        },
         "window_events_per_s",
         json!(windows.iter().map(|w| w.round()).collect::<Vec<_>>()),
     );

@@ -9,6 +9,7 @@
 //! database by accident); a `--db` database must be empty.
 
 use std::process::ExitCode;
+use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use leadline_store::{Backend, Store};
@@ -138,10 +139,13 @@ impl Target {
 
     /// A plain pool on the bench database for setup and checks outside the store's API.
     pub async fn any_pool(&self) -> anyhow::Result<sqlx::AnyPool> {
+        use sqlx::ConnectOptions;
         sqlx::any::install_default_drivers();
+        let options =
+            sqlx::any::AnyConnectOptions::from_str(&self.url)?.disable_statement_logging();
         sqlx::any::AnyPoolOptions::new()
             .max_connections(2)
-            .connect(&self.url)
+            .connect_with(options)
             .await
             .with_context(|| format!("connecting to {}", self.describe()))
     }

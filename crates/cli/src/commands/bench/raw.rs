@@ -4,12 +4,14 @@
 //! `synchronous=NORMAL`); on PostgreSQL a scratch table in the bench database, dropped after.
 
 use std::path::Path;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use leadline_store::Backend;
+use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool, SqlitePool};
 
 use super::Target;
 use super::events::{Event, Kind, Stream};
@@ -60,7 +62,8 @@ impl Raw {
                     .filename(target.scratch.path().join(file))
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal);
+                    .synchronous(SqliteSynchronous::Normal)
+                    .disable_statement_logging();
                 let pool = SqlitePoolOptions::new()
                     .max_connections(1)
                     .connect_with(options)
@@ -70,9 +73,10 @@ impl Raw {
                 Raw::Sqlite(pool)
             }
             Backend::Postgres => {
+                let options = PgConnectOptions::from_str(&target.url)?.disable_statement_logging();
                 let pool = sqlx::postgres::PgPoolOptions::new()
                     .max_connections(1)
-                    .connect(&target.url)
+                    .connect_with(options)
                     .await
                     .context("connecting to PostgreSQL for the reference")?;
                 sqlx::raw_sql(ddl).execute(&pool).await?;
