@@ -7,6 +7,7 @@ pub mod capture;
 pub mod channel;
 pub mod demo;
 pub mod email;
+pub mod export;
 pub mod form;
 pub mod import;
 pub mod segment;

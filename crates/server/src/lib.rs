@@ -8,6 +8,7 @@ mod ingest;
 pub mod public_forms;
 pub mod state;
 pub mod ui;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -108,6 +109,7 @@ pub async fn serve(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     on_ready(listener.local_addr()?);
+    let worker = tokio::spawn(worker::run(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -21,6 +21,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Set `Secure` on cookies (behind TLS).
     pub secure_cookies: bool,
+    /// Wakes this process's worker when it queues a job (other processes poll).
+    pub jobs_waiting: Arc<tokio::sync::Notify>,
 }
 
 /// Submissions per minute one IP may make to one form.
@@ -43,6 +45,7 @@ impl AppState {
             form_limiter: Arc::new(RateLimiter::keyed(quota)),
             metrics: metrics_handle(),
             secure_cookies,
+            jobs_waiting: Arc::new(tokio::sync::Notify::new()),
         })
     }
 }

@@ -36,7 +36,7 @@ pub struct ImportSummary {
 }
 
 /// One bad row, for the error report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ReportedError {
     pub line: u64,
     pub column: Option<String>,

@@ -11,6 +11,8 @@ pub mod catalog;
 pub mod directory;
 pub mod forms;
 pub mod import;
+pub mod imports;
+pub mod jobs;
 pub mod leads;
 mod migrate;
 pub mod page;

@@ -1,0 +1,187 @@
+//! Background work of a server process: claims jobs from the shared queue and runs them.
+//! Several processes on one database share the queue safely (see `leadline_store::jobs`).
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use leadline_core::Channel;
+use leadline_core::capture::OnDuplicate;
+use leadline_core::import::{ImportContext, ImportOptions, MappingOptions, Preset};
+use leadline_store::import::{ImportSummary, run_import};
+use leadline_store::jobs::Job;
+use serde::{Deserialize, Serialize};
+
+use crate::state::AppState;
+
+/// How long a claimed job is ours before another process may take it over.
+const LEASE_MS: i64 = 60_000;
+/// How often an idle worker looks for work it was not told about (other processes' jobs).
+const POLL: Duration = Duration::from_secs(2);
+/// Attempts before a job is given up.
+const MAX_ATTEMPTS: i64 = 3;
+
+/// What the import page asks for; stored with the upload.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ImportRequest {
+    pub list_name: String,
+    pub campaign: Option<String>,
+    pub channel: Option<String>,
+    pub on_duplicate: Option<String>,
+    pub key: Option<String>,
+    pub preset: Option<String>,
+    #[serde(default)]
+    pub map: Vec<String>,
+}
+
+/// Runs jobs until the process ends.
+pub async fn run(state: AppState) {
+    let worker = format!("{}-{}", std::process::id(), crate::auth::random_token(6));
+    loop {
+        match state
+            .store
+            .claim_job(&worker, leadline_store::now_ms(), LEASE_MS)
+            .await
+        {
+            Ok(Some(job)) => run_job(&state, &worker, job).await,
+            Ok(None) => {
+                let _ = tokio::time::timeout(POLL, state.jobs_waiting.notified()).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim a job");
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+}
+
+async fn run_job(state: &AppState, worker: &str, job: Job) {
+    let result = match job.kind.as_str() {
+        "import" => run_import_job(state, worker, &job).await,
+        other => Err(format!("unknown job kind {other:?}")),
+    };
+    let store = &state.store;
+    let outcome = match result {
+        Ok(()) => store.finish_job(&job.id).await,
+        Err(e) => {
+            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+            let retry = (job.attempts < MAX_ATTEMPTS)
+                .then(|| leadline_store::now_ms() + 5_000 * job.attempts);
+            store.fail_job(&job.id, &e, retry).await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::error!(job = %job.id, error = %e, "could not record the job's outcome");
+    }
+}
+
+/// Imports an uploaded file. Safe to run again after a crash: rows already imported are
+/// recognised by their message ids and nothing lands twice.
+async fn run_import_job(state: &AppState, worker: &str, job: &Job) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct Payload {
+        import_id: String,
+    }
+    let p: Payload = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+    let store = &state.store;
+    let record = store
+        .get_import(&p.import_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let req: ImportRequest = serde_json::from_value(record.options.clone())
+        .map_err(|e| format!("bad import options: {e}"))?;
+    let data = store
+        .import_data(&p.import_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (options, context) = import_settings(&req, &p.import_id, record.created_at);
+    let (tx, mut rx) = tokio::sync::watch::channel(ImportSummary::default());
+    let reporter = {
+        let (store, id, job_id, worker) = (
+            store.clone(),
+            p.import_id.clone(),
+            job.id.clone(),
+            worker.to_owned(),
+        );
+        tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let s = rx.borrow_and_update().clone();
+                let _ = store.record_import_progress(&id, "running", &s).await;
+                let _ = store
+                    .renew_job(&job_id, &worker, leadline_store::now_ms() + LEASE_MS)
+                    .await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        })
+    };
+    let result = run_import(
+        &state.capturer,
+        Cursor::new(data),
+        options,
+        context,
+        move |s| {
+            let _ = tx.send(s.clone());
+        },
+    )
+    .await;
+    let _ = reporter.await;
+    match result {
+        Ok(summary) => {
+            let status = if summary.fatal.is_some() {
+                "failed"
+            } else {
+                "done"
+            };
+            store
+                .record_import_progress(&p.import_id, status, &summary)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => {
+            let _ = store
+                .record_import_progress(
+                    &p.import_id,
+                    "failed",
+                    &ImportSummary {
+                        fatal: Some(e.to_string()),
+                        ..Default::default()
+                    },
+                )
+                .await;
+            Err(e.to_string())
+        }
+    }
+}
+
+/// The reader's options and the capture context of an uploaded import. The import's creation
+/// time is the activities' time, so a re-run after a crash yields the same events.
+fn import_settings(
+    req: &ImportRequest,
+    import_id: &str,
+    created_at: i64,
+) -> (ImportOptions, ImportContext) {
+    let options = ImportOptions {
+        mapping: MappingOptions {
+            preset: req.preset.as_deref().and_then(Preset::parse),
+            map: req.map.clone(),
+            key: req.key.clone().filter(|k| !k.is_empty()),
+        },
+        ..Default::default()
+    };
+    let context = ImportContext {
+        list_name: req.list_name.clone(),
+        campaign: req.campaign.clone().filter(|c| !c.trim().is_empty()),
+        channel: req
+            .channel
+            .as_deref()
+            .and_then(Channel::parse)
+            .or(Some(Channel::Import)),
+        on_duplicate: if req.on_duplicate.as_deref() == Some("skip") {
+            OnDuplicate::Skip
+        } else {
+            OnDuplicate::Update
+        },
+        occurred_at: created_at,
+        origin: format!("import:{import_id}"),
+    };
+    (options, context)
+}
