@@ -2,4 +2,5 @@
 //! is set (each test gets a fresh database).
 
 mod capture;
+mod jobs;
 mod support;
