@@ -8,9 +8,9 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-mod directory;
+pub(crate) mod directory;
 pub(crate) mod leads;
-mod marketing;
+pub(crate) mod marketing;
 pub mod openapi;
 
 /// The `/api/v1` routes (without the prefix).

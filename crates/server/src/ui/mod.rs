@@ -1,5 +1,8 @@
 //! The server-rendered web UI: auto-escaping templates, session sign-in, CSRF tokens on
 //! every form post, roles checked on every route.
+// Page helpers return `Result<_, Response>` so a handler can answer early (403, 404, a form
+// shown again) with `?`-like matches; boxing every response to please this lint adds noise.
+#![allow(clippy::result_large_err)]
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -8,8 +11,14 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+mod accounts;
+mod campaigns;
+mod common;
+mod form_builder;
+mod forms;
 mod leads;
 mod session;
+mod settings;
 
 pub use session::UiUser;
 
@@ -26,6 +35,42 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/form_thanks.html"),
     ),
     ("embed.js", include_str!("../../templates/embed.js")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("message.html", include_str!("../../templates/message.html")),
+    (
+        "lead_table.html",
+        include_str!("../../templates/lead_table.html"),
+    ),
+    (
+        "accounts.html",
+        include_str!("../../templates/accounts.html"),
+    ),
+    ("account.html", include_str!("../../templates/account.html")),
+    (
+        "campaigns.html",
+        include_str!("../../templates/campaigns.html"),
+    ),
+    (
+        "campaign.html",
+        include_str!("../../templates/campaign.html"),
+    ),
+    ("forms.html", include_str!("../../templates/forms.html")),
+    (
+        "form_edit.html",
+        include_str!("../../templates/form_edit.html"),
+    ),
+    (
+        "form_snippet.txt",
+        include_str!("../../templates/form_snippet.txt"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../templates/settings.html"),
+    ),
+    (
+        "settings_key.html",
+        include_str!("../../templates/settings_key.html"),
+    ),
 ];
 
 /// The template environment.
@@ -46,6 +91,18 @@ pub fn templates() -> minijinja::Environment<'static> {
     env.add_filter("rfctime", |s: String| {
         s.replace('T', " ").chars().take(16).collect::<String>()
     });
+    env.add_filter("html_text", |s: String| common::html_text(&s));
+    env.add_filter("day", |s: Option<String>| match s {
+        Some(s) => s.chars().take(10).collect::<String>(),
+        None => "—".to_owned(),
+    });
+    env.add_filter(
+        "money",
+        |minor: Option<i64>, currency: Option<String>| match minor {
+            Some(m) => common::format_money(m, currency.as_deref().unwrap_or("USD")),
+            None => "—".to_owned(),
+        },
+    );
     env
 }
 
@@ -78,6 +135,19 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(session::logout))
         .route("/leads", get(leads::list))
         .route("/leads/{id}", get(leads::detail))
+        .route("/accounts", get(accounts::list))
+        .route("/accounts/{id}", get(accounts::detail))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::detail))
+        .route("/campaigns/{id}/costs", post(campaigns::add_cost))
+        .route("/forms", get(forms::list).post(forms::create))
+        .route("/forms/new", get(forms::new_page))
+        .route("/forms/{id}", get(forms::edit_page).post(forms::update))
+        .route("/settings", get(settings::page))
+        .route("/settings/users", post(settings::add_user))
+        .route("/settings/api_keys", post(settings::create_key))
+        .route("/settings/api_keys/{id}/revoke", post(settings::revoke_key))
+        .route("/settings/sources", post(settings::create_source))
         .route(
             "/static/app.css",
             get(|| async {

@@ -1,0 +1,206 @@
+//! Forms: the list, the builder (marketer+), and the snippets that put a form on any site.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use leadline_store::StoreError;
+use leadline_store::forms::Form;
+use minijinja::Value;
+use minijinja::value::Serde;
+
+use super::UiUser;
+use super::common::{self, Errors};
+use super::form_builder::{Builder, CAPTURES, FIELD_TYPES, type_name};
+use crate::auth::Role;
+use crate::state::AppState;
+
+/// `GET /forms`: every live form with its key, submissions and hosted page.
+pub async fn list(State(st): State<AppState>, user: UiUser, headers: HeaderMap) -> Response {
+    if let Err(r) = user.require(Role::Viewer) {
+        return r;
+    }
+    let forms = match st.store.list_forms().await {
+        Ok(f) => f,
+        Err(e) => return common::store_error(e),
+    };
+    let ctx = minijinja::context! {
+        user => user.context(), page => "forms", forms => Value::from(Serde(&forms)),
+        base => common::base_url(&headers, st.secure_cookies),
+    };
+    super::render(&st, "forms.html", ctx)
+}
+
+/// `GET /forms/new` (marketer+): the builder for a new form.
+pub async fn new_page(State(st): State<AppState>, user: UiUser, headers: HeaderMap) -> Response {
+    if let Err(r) = user.require(Role::Marketer) {
+        return r;
+    }
+    builder_page(
+        &st,
+        &user,
+        &headers,
+        None,
+        &Builder::blank(),
+        &Errors::new(),
+        None,
+    )
+    .await
+}
+
+/// `POST /forms` (marketer+): saves a new form, or shows the builder again with errors.
+pub async fn create(
+    State(st): State<AppState>,
+    user: UiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let f = match common::posted(&user, Role::Marketer, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let builder = Builder::posted(&f);
+    let (form, key) = match builder.form(None) {
+        Ok(ok) => ok,
+        Err(errors) => {
+            return builder_page(&st, &user, &headers, None, &builder, &errors, None).await;
+        }
+    };
+    let saved = st
+        .store
+        .create_form(&key, form.name.trim(), &form.definition)
+        .await;
+    match saved {
+        Ok(form) => Redirect::to(&format!("/forms/{}?saved=1", form.id)).into_response(),
+        Err(StoreError::Conflict(_)) => {
+            let errors = Errors::from([(
+                "key".to_owned(),
+                "Another form already uses this key.".to_owned(),
+            )]);
+            builder_page(&st, &user, &headers, None, &builder, &errors, None).await
+        }
+        Err(e) => common::store_error(e),
+    }
+}
+
+/// `GET /forms/{id}`: the builder (read-only below marketer) and the form's snippets.
+pub async fn edit_page(
+    State(st): State<AppState>,
+    user: UiUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<common::Fields>,
+) -> Response {
+    if let Err(r) = user.require(Role::Viewer) {
+        return r;
+    }
+    let form = match find(&st, &user, &id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let builder = Builder::of(&form.name, &form.key, &form.definition);
+    let notice = q.contains_key("saved").then_some("Saved.");
+    let errors = Errors::new();
+    builder_page(&st, &user, &headers, Some(&form), &builder, &errors, notice).await
+}
+
+/// `POST /forms/{id}` (marketer+): saves changes to a form (its key never changes).
+pub async fn update(
+    State(st): State<AppState>,
+    user: UiUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let f = match common::posted(&user, Role::Marketer, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let stored = match find(&st, &user, &id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let builder = Builder::posted(&f);
+    let (form, _) = match builder.form(Some(&stored.key)) {
+        Ok(ok) => ok,
+        Err(errors) => {
+            return builder_page(&st, &user, &headers, Some(&stored), &builder, &errors, None)
+                .await;
+        }
+    };
+    match st
+        .store
+        .update_form(&stored.id, form.name.trim(), &form.definition)
+        .await
+    {
+        Ok(form) => Redirect::to(&format!("/forms/{}?saved=1", form.id)).into_response(),
+        Err(StoreError::NotFound) => common::not_found(&st, &user, "form"),
+        Err(e) => common::store_error(e),
+    }
+}
+
+async fn find(st: &AppState, user: &UiUser, id: &str) -> Result<Form, Response> {
+    match st.store.get_form(id).await {
+        Ok(f) => Ok(f),
+        Err(StoreError::NotFound) => Err(common::not_found(st, user, "form")),
+        Err(e) => Err(common::store_error(e)),
+    }
+}
+
+/// The builder page; a stored `form` adds its snippets; errors make it a 422.
+async fn builder_page(
+    st: &AppState,
+    user: &UiUser,
+    headers: &HeaderMap,
+    form: Option<&Form>,
+    builder: &Builder,
+    errors: &Errors,
+    notice: Option<&str>,
+) -> Response {
+    let mut builder = builder.clone();
+    builder.pad();
+    let mut campaigns: Vec<String> = match st.store.list_campaigns(None, 500).await {
+        Ok(p) => p.items.into_iter().map(|c| c.name).collect(),
+        Err(e) => return common::store_error(e),
+    };
+    if !builder.campaign.is_empty() && !campaigns.contains(&builder.campaign) {
+        campaigns.insert(0, builder.campaign.clone());
+    }
+    let base = common::base_url(headers, st.secure_cookies);
+    let snippets = form.map(|f| snippets(st, &base, f));
+    let ctx = minijinja::context! {
+        user => user.context(), page => "forms", form => form.map(|f| Value::from(Serde(f))),
+        b => Value::from(Serde(&builder)), errors => errors, notice => notice, snippets => snippets, base => &base,
+        types => FIELD_TYPES.map(type_name), captures => CAPTURES, campaigns => campaigns,
+        channels => leadline_core::Channel::ALL.map(|c| c.as_str()),
+        stages => leadline_core::Stage::ALL.map(|s| s.as_str()),
+    };
+    let mut resp = super::render(st, "form_edit.html", ctx);
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// The embed snippet, the plain HTML form and the hosted URL of a form, as text to copy.
+fn snippets(st: &AppState, base: &str, form: &Form) -> minijinja::Value {
+    let text = |kind: &str| {
+        let ctx = minijinja::context! {
+            kind => kind, base => base, key => &form.key,
+            fields => Value::from(Serde(form.definition.fields_for(None))),
+            consent_text => &form.definition.consent_text,
+            submit_label => form.definition.submit_label.as_deref().unwrap_or("Submit"),
+            honeypot => leadline_core::form::HONEYPOT_FIELD,
+        };
+        st.templates
+            .get_template("form_snippet.txt")
+            .and_then(|t| t.render(ctx))
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "form snippet template failed");
+                String::new()
+            })
+    };
+    minijinja::context! {
+        embed => text("embed").trim(), html => text("html").trim(),
+        hosted => format!("{base}/f/{}", form.key),
+    }
+}
