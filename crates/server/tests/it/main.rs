@@ -1,0 +1,9 @@
+//! The HTTP contract of the server, exercised over real sockets: Segment-spec ingest, the JSON
+//! API, public forms and the web UI. Every test starts its own server on port 0 over a fresh
+//! database: an SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod api;
+mod forms;
+mod ingest;
+mod support;
+mod ui;
