@@ -144,7 +144,7 @@ impl Row {
             } else {
                 "name"
             };
-            errors.insert(format!("{p}_{input}"), e.message);
+            errors.insert(format!("{p}_{input}"), super::common::sentence(&e.message));
             return None;
         }
         Some(field)

@@ -204,3 +204,82 @@ fn snippets(st: &AppState, base: &str, form: &Form) -> minijinja::Value {
         hosted => format!("{base}/f/{}", form.key),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(can_market: bool) -> Value {
+        minijinja::context! { email => "m@example.com", role => "marketer", csrf => "tok", can_market => can_market, is_admin => false }
+    }
+
+    fn render(name: &str, ctx: Value) -> String {
+        let env = super::super::templates();
+        env.get_template(name).unwrap().render(ctx).unwrap()
+    }
+
+    #[test]
+    fn the_builder_page_escapes_what_people_typed_and_shows_errors_beside_fields() {
+        let mut b = Builder::blank();
+        b.name = "<script>alert(1)</script>".into();
+        let errors = Errors::from([("f1_name".to_owned(), "Bad <name>.".to_owned())]);
+        let html = render(
+            "form_edit.html",
+            minijinja::context! {
+                user => user(true), b => Value::from(Serde(&b)), errors => &errors,
+                types => FIELD_TYPES.map(type_name), captures => CAPTURES, campaigns => Vec::<String>::new(),
+                channels => ["webinar"], stages => ["lead"],
+            },
+        );
+        assert!(!html.contains("<script>alert(1)"));
+        assert!(html.contains("&lt;script&gt;alert(1)"));
+        assert!(html.contains(r#"<p class="field-error" id="e-f1_name">Bad &lt;name&gt;.</p>"#));
+        assert!(html.contains(r#"name="csrf" value="tok""#));
+        assert!(html.contains("Create form"));
+        assert!(!html.contains("<fieldset disabled"));
+    }
+
+    #[test]
+    fn the_snippets_are_the_documented_embed_and_plain_form() {
+        let b = Builder {
+            name: "Demo".into(),
+            ..Builder::blank()
+        };
+        let def = b.form(None).unwrap().0.definition;
+        let snippet = |kind: &str| {
+            render(
+                "form_snippet.txt",
+                minijinja::context! {
+                    kind => kind, base => "https://leads.example.com", key => "demo",
+                    fields => Value::from(Serde(def.fields_for(None))), consent_text => "Mail me & more",
+                    submit_label => "Send", honeypot => leadline_core::form::HONEYPOT_FIELD,
+                },
+            )
+        };
+        assert_eq!(
+            snippet("embed").trim(),
+            r#"<div id="ll-form-demo"></div><script src="https://leads.example.com/f/demo.js" data-target="ll-form-demo" async></script>"#
+        );
+        let html = snippet("html");
+        assert!(
+            html.starts_with(r#"<form method="post" action="https://leads.example.com/f/demo">"#)
+        );
+        assert!(html.contains(r#"<input type="email" name="email" required>"#));
+        assert!(html.contains(r#"<input type="hidden" name="utm_source" value="">"#));
+        assert!(html.contains(leadline_core::form::HONEYPOT_FIELD));
+        assert!(html.contains("Mail me &amp; more"));
+    }
+
+    #[test]
+    fn people_below_marketer_see_the_builder_read_only() {
+        let html = render(
+            "form_edit.html",
+            minijinja::context! {
+                user => user(false), b => Value::from(Serde(&Builder::blank())), errors => Errors::new(),
+                types => FIELD_TYPES.map(type_name), captures => CAPTURES,
+            },
+        );
+        assert!(html.contains("<fieldset disabled"));
+        assert!(!html.contains(r#"type="submit" class="primary""#));
+    }
+}
