@@ -24,7 +24,28 @@ pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
 /// Largest accepted batch (Segment's limit).
 pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 
-/// Handles every `/v1/{kind}` call.
+/// Receives Segment-spec tracking messages.
+///
+/// `identify`, `track`, `page`, `screen`, `group` and `alias` take one message (at most
+/// 32 KB); `batch` (alias `import`) takes up to 500 KB of them. The write key is the
+/// HTTP Basic user (or a `writeKey` body field); gzip bodies (`Content-Encoding: gzip`) are
+/// accepted. `{"success":true}` is sent once the events are committed.
+#[utoipa::path(
+    post,
+    path = "/v1/{kind}",
+    tag = "tracking",
+    params(("kind" = String, Path, description = "The call type",
+        pattern = "^(identify|track|page|screen|group|alias|batch|import)$")),
+    request_body(content = Object, content_type = "application/json",
+        description = "One Segment message (at most 32 KB), or `{\"batch\": [...], \"sentAt\"?, \"writeKey\"?}`"),
+    security(("basic" = [])),
+    responses(
+        (status = 200, description = "Committed", body = Object, example = json!({"success": true})),
+        (status = 400, description = "Malformed JSON, an invalid message, or too large (see `field`)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or unknown write key", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown call type", body = crate::error::ErrorBody),
+    )
+)]
 pub async fn ingest(
     State(state): State<AppState>,
     Path(kind): Path<String>,

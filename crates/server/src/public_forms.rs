@@ -334,14 +334,30 @@ fn urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `POST /api/v1/forms/{key}/submissions`: the HubSpot Forms v3 body, so integrations built
-/// for HubSpot can point at Leadline.
+/// Submits a form with the HubSpot Forms v3 body.
+///
+/// Integrations built for HubSpot can point at Leadline. Public, like the form itself: no
+/// API key.
+#[utoipa::path(
+    post,
+    path = "/forms/{key}/submissions",
+    tag = "forms",
+    params(("key" = String, Path, description = "The form's public key")),
+    request_body = HubspotBody,
+    responses(
+        (status = 200, description = "Accepted", body = HubspotAccepted),
+        (status = 400, description = "The body is not JSON", body = crate::error::ErrorBody),
+        (status = 404, description = "No such form", body = crate::error::ErrorBody),
+        (status = 422, description = "An answer is invalid (see `field`)", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many submissions from this address", body = crate::error::ErrorBody),
+    )
+)]
 pub async fn hubspot_submission(
     State(st): State<AppState>,
     Path(key): Path<String>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     crate::error::JsonBody(body): crate::error::JsonBody<HubspotBody>,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+) -> Result<axum::Json<HubspotAccepted>, ApiError> {
     let form = st
         .store
         .form_by_key(&key)
@@ -370,9 +386,10 @@ pub async fn hubspot_submission(
         ip: addr.ip().to_string(),
     };
     match submit(&st, &form, sub).await? {
-        Submitted::Accepted { message, redirect } => Ok(axum::Json(
-            serde_json::json!({"inlineMessage": message, "redirectUri": redirect}),
-        )),
+        Submitted::Accepted { message, redirect } => Ok(axum::Json(HubspotAccepted {
+            inline_message: message,
+            redirect_uri: redirect,
+        })),
         Submitted::Invalid(errors) => Err(ApiError::invalid(
             errors[0].field.clone(),
             errors[0].message.clone(),
@@ -392,23 +409,35 @@ fn hubspot_field(name: &str) -> String {
     .to_owned()
 }
 
-#[derive(Debug, serde::Deserialize)]
+/// HubSpot's answer to an accepted submission.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct HubspotAccepted {
+    #[serde(rename = "inlineMessage")]
+    pub inline_message: String,
+    #[serde(rename = "redirectUri")]
+    pub redirect_uri: Option<String>,
+}
+
+/// HubSpot Forms v3 submission: `fields` by HubSpot property name (`firstname`, `lastname`,
+/// `jobtitle`, `mobilephone` are mapped to ours), optional `context` and `legalConsentOptions`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct HubspotBody {
     pub fields: Vec<HubspotField>,
     #[serde(default)]
     pub context: Option<HubspotContext>,
+    /// `consent.consentToProcess` becomes the `consent` answer.
     #[serde(default, rename = "legalConsentOptions")]
     pub legal_consent_options: Option<serde_json::Value>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct HubspotField {
     pub name: String,
     #[serde(default)]
     pub value: String,
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct HubspotContext {
     #[serde(default, rename = "pageUri")]
     pub page_uri: Option<String>,

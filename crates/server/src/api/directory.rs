@@ -8,11 +8,13 @@ use leadline_store::page::Page;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, ApiCaller, Role};
-use crate::error::{ApiError, JsonBody};
+use crate::error::{ApiError, ErrorBody, JsonBody};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+/// Something that only needs a name (a source, an API key).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NamedThing {
+    /// 1 to 100 characters.
     pub name: String,
 }
 
@@ -28,6 +30,18 @@ fn check_name(name: &str) -> Result<&str, ApiError> {
     }
 }
 
+/// Lists the sources that send tracking events, with their write keys.
+#[utoipa::path(
+    get,
+    path = "/sources",
+    tag = "directory",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The sources", body = Page<Source>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+    )
+)]
 pub async fn list_sources(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -39,6 +53,21 @@ pub async fn list_sources(
     }))
 }
 
+/// Creates a source and its write key.
+#[utoipa::path(
+    post,
+    path = "/sources",
+    tag = "directory",
+    request_body = NamedThing,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new source", body = Source),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create_source(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -52,6 +81,18 @@ pub async fn create_source(
     Ok((StatusCode::CREATED, Json(source)))
 }
 
+/// Lists users.
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "directory",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The users", body = Page<User>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+    )
+)]
 pub async fn list_users(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -63,12 +104,16 @@ pub async fn list_users(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A user to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub email: String,
     #[serde(default)]
     pub name: String,
+    /// admin, marketer, sales or viewer.
     pub role: String,
+    /// At least 10 characters.
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -89,6 +134,22 @@ pub fn check_new_user(u: &NewUser) -> Result<(String, Role, String), ApiError> {
     Ok((email.key(), role, hash))
 }
 
+/// Creates a user who can sign in.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "directory",
+    request_body = NewUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new user", body = User),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+        (status = 409, description = "A user with this email exists", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create_user(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -104,6 +165,18 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// Lists API keys (never their secrets).
+#[utoipa::path(
+    get,
+    path = "/api_keys",
+    tag = "directory",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The API keys", body = Page<ApiKey>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+    )
+)]
 pub async fn list_api_keys(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -116,13 +189,29 @@ pub async fn list_api_keys(
 }
 
 /// A new key with its secret, shown this once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
     #[serde(flatten)]
     pub key: ApiKey,
+    /// The bearer token; only its hash is stored.
     pub secret: String,
 }
 
+/// Creates an API key; the answer holds its secret, shown this once.
+#[utoipa::path(
+    post,
+    path = "/api_keys",
+    tag = "directory",
+    request_body = NamedThing,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new key and its secret", body = CreatedKey),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create_api_key(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -137,6 +226,20 @@ pub async fn create_api_key(
     Ok((StatusCode::CREATED, Json(CreatedKey { key, secret })))
 }
 
+/// Revokes an API key.
+#[utoipa::path(
+    delete,
+    path = "/api_keys/{id}",
+    tag = "directory",
+    params(("id" = String, Path, description = "API key id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (admin)", body = ErrorBody),
+        (status = 404, description = "No such API key", body = ErrorBody),
+    )
+)]
 pub async fn revoke_api_key(
     State(st): State<AppState>,
     caller: ApiCaller,

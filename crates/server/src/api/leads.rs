@@ -11,20 +11,58 @@ use serde::Deserialize;
 
 use super::Paging;
 use crate::auth::{ApiCaller, Role};
-use crate::error::{ApiError, JsonBody};
+use crate::error::{ApiError, ErrorBody, JsonBody};
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+/// The lead list's filters (the paging parameters are [`Paging`]).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LeadQuery {
+    /// Free text: matches email, name and company.
     q: Option<String>,
+    #[param(schema_with = stage_schema)]
     stage: Option<String>,
+    /// Owner user id.
     owner: Option<String>,
+    #[param(schema_with = channel_schema)]
     source: Option<String>,
+    /// First-touch campaign id.
     campaign: Option<String>,
+    /// Account id.
     account: Option<String>,
+    #[param(schema_with = sort_schema)]
     sort: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     paging: Paging,
+}
+
+/// The OpenAPI schema of a string parameter that takes one of `values`. (`schema_with`
+/// drops the field's doc comment, hence the description here.)
+fn one_of<'a>(
+    description: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+}
+
+fn stage_schema() -> utoipa::openapi::Object {
+    let stages = leadline_core::Stage::ALL.iter().map(|s| s.as_str());
+    one_of("Lifecycle stage.", stages).build()
+}
+
+fn channel_schema() -> utoipa::openapi::Object {
+    let channels = Channel::ALL.iter().map(|c| c.as_str());
+    one_of("First-touch channel.", channels).build()
+}
+
+fn sort_schema() -> utoipa::openapi::Object {
+    one_of("Newest or oldest first.", ["newest", "oldest"])
+        .default(Some("newest".into()))
+        .build()
 }
 
 impl LeadQuery {
@@ -85,6 +123,21 @@ impl LeadQuery {
     }
 }
 
+/// Lists leads, newest first unless `sort=oldest`.
+#[utoipa::path(
+    get,
+    path = "/leads",
+    tag = "leads",
+    operation_id = "list_leads",
+    params(LeadQuery, Paging),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of leads", body = Page<Lead>),
+        (status = 400, description = "A bad filter, `after` or `limit` (see `field`)", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not read leads", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -99,6 +152,21 @@ pub async fn list(
     ))
 }
 
+/// Reads one lead.
+#[utoipa::path(
+    get,
+    path = "/leads/{id}",
+    tag = "leads",
+    operation_id = "get_lead",
+    params(("id" = String, Path, description = "Lead id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lead", body = Lead),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not read leads", body = ErrorBody),
+        (status = 404, description = "No such lead", body = ErrorBody),
+    )
+)]
 pub async fn get_one(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -112,6 +180,22 @@ pub async fn get_one(
         .map_err(|_| ApiError::not_found("lead"))
 }
 
+/// A lead's activities (form submissions, page views, tracked events…), newest first.
+#[utoipa::path(
+    get,
+    path = "/leads/{id}/activities",
+    tag = "leads",
+    operation_id = "list_lead_activities",
+    params(("id" = String, Path, description = "Lead id"), Paging),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of activities", body = Page<ActivityItem>),
+        (status = 400, description = "A bad `after` or `limit`", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not read leads", body = ErrorBody),
+        (status = 404, description = "No such lead", body = ErrorBody),
+    )
+)]
 pub async fn activities(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -132,6 +216,21 @@ pub async fn activities(
     ))
 }
 
+/// Every lifecycle stage change of a lead (one page, `next` is always null).
+#[utoipa::path(
+    get,
+    path = "/leads/{id}/stage_changes",
+    tag = "leads",
+    operation_id = "list_lead_stage_changes",
+    params(("id" = String, Path, description = "Lead id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stage changes", body = Page<StageChange>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not read leads", body = ErrorBody),
+        (status = 404, description = "No such lead", body = ErrorBody),
+    )
+)]
 pub async fn stage_changes(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -149,6 +248,21 @@ pub async fn stage_changes(
     }))
 }
 
+/// The leads merged into this one (one page, `next` is always null).
+#[utoipa::path(
+    get,
+    path = "/leads/{id}/merges",
+    tag = "leads",
+    operation_id = "list_lead_merges",
+    params(("id" = String, Path, description = "Lead id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The merges", body = Page<Merge>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not read leads", body = ErrorBody),
+        (status = 404, description = "No such lead", body = ErrorBody),
+    )
+)]
 pub async fn merges(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -168,7 +282,7 @@ pub async fn merges(
 
 /// A lead entered by hand or by an integration; a rep's referral when `channel` is a
 /// referral channel.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewLead {
     pub email: String,
     #[serde(default)]
@@ -245,6 +359,26 @@ pub fn new_lead_event(body: &NewLead, origin: String, now: i64) -> Result<Captur
     Ok(ev)
 }
 
+/// Creates a lead.
+///
+/// The lead goes through the capture pipeline like any other event: an existing lead with
+/// the same email is updated instead (200). A referral `channel` logs a referral.
+#[utoipa::path(
+    post,
+    path = "/leads",
+    tag = "leads",
+    operation_id = "create_lead",
+    request_body = NewLead,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "A new lead", body = Lead),
+        (status = 200, description = "An existing lead, updated", body = Lead),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not create leads (sales or above)", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(st): State<AppState>,
     caller: ApiCaller,

@@ -12,16 +12,34 @@ use serde::Deserialize;
 
 use super::Paging;
 use crate::auth::{ApiCaller, Role};
-use crate::error::{ApiError, JsonBody};
+use crate::error::{ApiError, ErrorBody, JsonBody};
 use crate::state::AppState;
 
-#[derive(Debug, Default, Deserialize)]
+/// The account list's filter (the paging parameters are [`Paging`]).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccountQuery {
+    /// Free text: matches the domain and name.
     q: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     paging: Paging,
 }
 
+/// Lists accounts.
+#[utoipa::path(
+    get,
+    path = "/accounts",
+    tag = "accounts",
+    params(AccountQuery, Paging),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of accounts", body = Page<Account>),
+        (status = 400, description = "A bad `after` or `limit` (see `field`)", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (viewer or above)", body = ErrorBody),
+    )
+)]
 pub async fn list_accounts(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -36,6 +54,20 @@ pub async fn list_accounts(
     ))
 }
 
+/// Reads one account.
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}",
+    tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = Account),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (viewer or above)", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    )
+)]
 pub async fn get_account(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -49,6 +81,20 @@ pub async fn get_account(
         .map_err(|_| ApiError::not_found("account"))
 }
 
+/// Lists campaigns.
+#[utoipa::path(
+    get,
+    path = "/campaigns",
+    tag = "campaigns",
+    params(Paging),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of campaigns", body = Page<Campaign>),
+        (status = 400, description = "A bad `after` or `limit` (see `field`)", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (viewer or above)", body = ErrorBody),
+    )
+)]
 pub async fn list_campaigns(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -59,6 +105,20 @@ pub async fn list_campaigns(
     Ok(Json(st.store.list_campaigns(cursor.as_ref(), limit).await?))
 }
 
+/// Reads one campaign.
+#[utoipa::path(
+    get,
+    path = "/campaigns/{id}",
+    tag = "campaigns",
+    params(("id" = String, Path, description = "Campaign id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The campaign", body = Campaign),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (viewer or above)", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+    )
+)]
 pub async fn get_campaign(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -73,12 +133,17 @@ pub async fn get_campaign(
 }
 
 /// A campaign as the API accepts it (times as RFC 3339).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewCampaign {
+    /// 1 to 200 characters, unique.
     pub name: String,
+    /// A channel name such as webinar, tradeshow or paid_search.
     pub channel: String,
+    /// A date (2026-03-01, midnight UTC) or an RFC 3339 time.
     pub starts_at: Option<String>,
+    /// A date or an RFC 3339 time, not before `starts_at`.
     pub ends_at: Option<String>,
+    /// Budget in minor units (cents), not negative.
     pub budget_minor: Option<i64>,
     pub currency: Option<String>,
     pub utm_source: Option<String>,
@@ -154,6 +219,22 @@ pub fn campaign_input(c: NewCampaign) -> Result<CampaignInput, ApiError> {
     })
 }
 
+/// Creates a campaign.
+#[utoipa::path(
+    post,
+    path = "/campaigns",
+    tag = "campaigns",
+    request_body = NewCampaign,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new campaign", body = Campaign),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (marketer or above)", body = ErrorBody),
+        (status = 409, description = "A campaign with this name exists", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create_campaign(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -172,6 +253,18 @@ pub async fn create_campaign(
     ))
 }
 
+/// Lists every form (one page, `next` is always null).
+#[utoipa::path(
+    get,
+    path = "/forms",
+    tag = "forms",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The forms", body = Page<Form>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (viewer or above)", body = ErrorBody),
+    )
+)]
 pub async fn list_forms(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -183,6 +276,20 @@ pub async fn list_forms(
     }))
 }
 
+/// Reads one form.
+#[utoipa::path(
+    get,
+    path = "/forms/{id}",
+    tag = "forms",
+    params(("id" = String, Path, description = "Form id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The form", body = Form),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (viewer or above)", body = ErrorBody),
+        (status = 404, description = "No such form", body = ErrorBody),
+    )
+)]
 pub async fn get_form(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -197,12 +304,15 @@ pub async fn get_form(
 }
 
 /// A form as the API accepts it: a name, an optional key, and the definition's fields inline.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewForm {
     pub name: String,
+    /// The public key in `/f/{key}`: 4 to 64 letters, digits, `-` or `_`; generated when absent.
     #[serde(default)]
     pub key: Option<String>,
+    /// The definition's fields (`fields`, `progressive_fields`, `consent_text`, `thank_you`…), inline.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub definition: FormDefinition,
 }
 
@@ -233,6 +343,22 @@ pub fn check_form(body: &NewForm) -> Result<String, ApiError> {
     Ok(key)
 }
 
+/// Creates a form.
+#[utoipa::path(
+    post,
+    path = "/forms",
+    tag = "forms",
+    request_body = NewForm,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new form", body = Form),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (marketer or above)", body = ErrorBody),
+        (status = 409, description = "A form with this key exists", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create_form(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -248,6 +374,23 @@ pub async fn create_form(
     Ok((StatusCode::CREATED, Json(form)))
 }
 
+/// Replaces a form's name and definition (its key stays).
+#[utoipa::path(
+    put,
+    path = "/forms/{id}",
+    tag = "forms",
+    params(("id" = String, Path, description = "Form id")),
+    request_body = NewForm,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated form", body = Form),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this (marketer or above)", body = ErrorBody),
+        (status = 404, description = "No such form", body = ErrorBody),
+        (status = 422, description = "A field is invalid (see `field`)", body = ErrorBody),
+    )
+)]
 pub async fn update_form(
     State(st): State<AppState>,
     caller: ApiCaller,

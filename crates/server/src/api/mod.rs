@@ -1,9 +1,10 @@
 //! The REST JSON API under `/api/v1`: bearer API keys, keyset-paginated lists, JSON errors.
 
 use axum::Router;
-use axum::routing::{delete, get, post};
 use leadline_store::page::Cursor;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -15,51 +16,44 @@ pub mod openapi;
 
 /// The `/api/v1` routes (without the prefix).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/leads", get(leads::list).post(leads::create))
-        .route("/leads/{id}", get(leads::get_one))
-        .route("/leads/{id}/activities", get(leads::activities))
-        .route("/leads/{id}/stage_changes", get(leads::stage_changes))
-        .route("/leads/{id}/merges", get(leads::merges))
-        .route("/accounts", get(marketing::list_accounts))
-        .route("/accounts/{id}", get(marketing::get_account))
-        .route(
-            "/campaigns",
-            get(marketing::list_campaigns).post(marketing::create_campaign),
-        )
-        .route("/campaigns/{id}", get(marketing::get_campaign))
-        .route(
-            "/forms",
-            get(marketing::list_forms).post(marketing::create_form),
-        )
-        .route(
-            "/forms/{id}",
-            get(marketing::get_form).put(marketing::update_form),
-        )
-        .route(
-            "/forms/{key}/submissions",
-            post(crate::public_forms::hubspot_submission),
-        )
-        .route(
-            "/sources",
-            get(directory::list_sources).post(directory::create_source),
-        )
-        .route(
-            "/users",
-            get(directory::list_users).post(directory::create_user),
-        )
-        .route(
-            "/api_keys",
-            get(directory::list_api_keys).post(directory::create_api_key),
-        )
-        .route("/api_keys/{id}", delete(directory::revoke_api_key))
-        .route("/openapi.json", get(openapi::spec))
+    documented().split_for_parts().0
+}
+
+/// The `/api/v1` routes with their OpenAPI operations. Each `routes!` entry takes the path
+/// and method from the handler's `#[utoipa::path]`, so the router and the document cannot
+/// disagree: add routes here only through `.routes(routes!(..))`, never `.route(..)`.
+pub(crate) fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(leads::list, leads::create))
+        .routes(routes!(leads::get_one))
+        .routes(routes!(leads::activities))
+        .routes(routes!(leads::stage_changes))
+        .routes(routes!(leads::merges))
+        .routes(routes!(marketing::list_accounts))
+        .routes(routes!(marketing::get_account))
+        .routes(routes!(
+            marketing::list_campaigns,
+            marketing::create_campaign
+        ))
+        .routes(routes!(marketing::get_campaign))
+        .routes(routes!(marketing::list_forms, marketing::create_form))
+        .routes(routes!(marketing::get_form, marketing::update_form))
+        .routes(routes!(crate::public_forms::hubspot_submission))
+        .routes(routes!(directory::list_sources, directory::create_source))
+        .routes(routes!(directory::list_users, directory::create_user))
+        .routes(routes!(directory::list_api_keys, directory::create_api_key))
+        .routes(routes!(directory::revoke_api_key))
+        .routes(routes!(openapi::spec))
 }
 
 /// `?after=CURSOR&limit=N`, shared by every list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// The `next` value of the previous page; omit for the first page.
     pub after: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<String>,
 }
 

@@ -120,7 +120,9 @@ impl Store {
 
     /// A lead's stage changes, oldest first.
     pub async fn lead_stage_changes(&self, lead_id: &str) -> Result<Vec<StageChange>> {
-        let rows: Vec<(Option<String>, String, i64, Option<String>, String)> =
+        // from_stage, to_stage, at, by_user, reason
+        type StageRow = (Option<String>, String, i64, Option<String>, String);
+        let rows: Vec<StageRow> =
             sqlx::query_as("SELECT from_stage, to_stage, at, by_user, reason FROM stage_changes WHERE lead_id = $1 ORDER BY at, id")
                 .bind(lead_id)
                 .fetch_all(&self.pool)
