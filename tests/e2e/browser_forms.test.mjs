@@ -70,9 +70,19 @@ async function newPage() {
   return { context, page };
 }
 
-function explain(page, err) {
+/** Adds what the browser saw to a failure, and keeps a screenshot of the page in target/e2e-screens/. */
+async function explain(page, err, name) {
   const extra = page.problems.length ? `\nbrowser saw:\n  ${page.problems.join('\n  ')}` : '';
-  err.message += `${extra}\nat ${page.url()}`;
+  let shot = '';
+  try {
+    mkdirSync(SCREEN_DIR, { recursive: true });
+    const file = path.join(SCREEN_DIR, `failed-${name}-${process.env.E2E_BACKEND ?? 'local'}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+    shot = `\nscreenshot: ${file}`;
+  } catch {
+    // the page may be gone; the message is what matters
+  }
+  err.message += `${extra}\nat ${page.url()}${shot}`;
   return err;
 }
 
@@ -127,7 +137,7 @@ test('hosted form page: submit, thank-you text, lead created', { timeout: 90_000
     const lead = await waitForLead(email);
     assert.equal(lead.email, email);
   } catch (err) {
-    throw explain(page, err);
+    throw await explain(page, err, 'hosted');
   } finally {
     await context.close();
   }
@@ -154,7 +164,7 @@ test('embedded form on another origin: submit, thank-you text, lead created', { 
     const lead = await waitForLead(email);
     assert.equal(lead.email, email);
   } catch (err) {
-    throw explain(page, err);
+    throw await explain(page, err, 'embedded');
   } finally {
     await context.close();
     await site.close();
@@ -207,7 +217,7 @@ test('hosted form without the required email shows an error beside the email fie
     assert.equal(beside, true, beside);
     assert.equal(await page.getByText(THANK_YOU).count(), 0, 'the thank-you text is shown for an invalid submission');
   } catch (err) {
-    throw explain(page, err);
+    throw await explain(page, err, 'field-error');
   } finally {
     await context.close();
   }
@@ -249,7 +259,7 @@ test('web UI: log in, see the lead in /leads, open its timeline', { timeout: 90_
     mkdirSync(SCREEN_DIR, { recursive: true });
     await page.screenshot({ path: path.join(SCREEN_DIR, 'lead.png'), fullPage: true });
   } catch (err) {
-    throw explain(page, err);
+    throw await explain(page, err, 'web-ui');
   } finally {
     await context.close();
   }
