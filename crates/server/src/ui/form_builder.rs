@@ -14,8 +14,8 @@ use crate::api::marketing::{NewForm, check_form};
 pub const FIELD_ROWS: usize = 10;
 /// Rows of progressive fields the builder offers.
 pub const PROGRESSIVE_ROWS: usize = 4;
-/// Rows read back from a post, at most.
-const MAX_ROWS: usize = 50;
+/// Rows read back from a post, at most (the builder shows every row a stored form has).
+const MAX_ROWS: usize = 200;
 
 /// What the "capture UTM tags" switch adds: hidden fields the page fills in, each named as
 /// what it captures.
