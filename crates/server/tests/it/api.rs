@@ -194,6 +194,29 @@ async fn creating_a_lead_is_201_an_existing_email_is_200_and_a_bad_email_is_422(
 }
 
 #[tokio::test]
+async fn a_malformed_or_mistyped_body_is_a_json_error_not_a_500() {
+    let app = spawn_app().await;
+    let post = |body: &'static str, content_type: &'static str| {
+        send(
+            app.http
+                .post(app.url("/api/v1/leads"))
+                .bearer_auth(&app.api_key)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body),
+        )
+    };
+    post("{\"email\": ", "application/json")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "malformed_json");
+    let r = post("{\"first_name\": \"No email\"}", "application/json").await;
+    let body = r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(body["error"]["field"], "email");
+    post("{\"email\": \"a@acme.com\"}", "text/plain")
+        .await
+        .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
+
+#[tokio::test]
 async fn creating_a_source_is_201_with_a_write_key_that_ingests() {
     let app = spawn_app().await;
     let r = app

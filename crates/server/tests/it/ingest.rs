@@ -277,6 +277,53 @@ async fn anonymous_page_views_join_the_timeline_once_the_visitor_identifies() {
 }
 
 #[tokio::test]
+async fn a_timeline_pages_newest_first_without_duplicates_or_gaps() {
+    let app = spawn_app().await;
+    app.ingest_ok(
+        "identify",
+        &json!({"userId": "u-1", "timestamp": "2026-01-01T09:00:00Z", "traits": {"email": "pages@acme.com"}}),
+    )
+    .await;
+    // Two events share a time: the cursor must not lose either.
+    let batch: Vec<Value> = ["10:00", "10:00", "11:00", "12:00"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"type": "track", "userId": "u-1", "event": format!("E{i}"),
+            "timestamp": format!("2026-01-01T{t}:00Z")})
+        })
+        .collect();
+    app.ingest_ok("batch", &json!({ "batch": batch })).await;
+    let lead = app.lead_by_email("pages@acme.com").await;
+    let id = lead["id"].as_str().unwrap();
+    let (mut seen, mut after) = (Vec::new(), String::new());
+    for _ in 0..10 {
+        let r = app
+            .api_get(&format!(
+                "/api/v1/leads/{id}/activities?limit=2&after={after}"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let page = r.json();
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(c) => after = crate::support::urlencode(c),
+            None => break,
+        }
+    }
+    let times: Vec<i64> = seen.iter().map(|a| epoch_ms(&a["occurred_at"])).collect();
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+    let mut ids: Vec<&str> = seen.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "no activity twice");
+}
+
+#[tokio::test]
 async fn an_alias_merges_two_leads_and_the_merge_is_recorded() {
     let app = spawn_app().await;
     app.ingest_ok(

@@ -4,6 +4,7 @@
 
 mod api;
 mod forms;
+mod hubspot;
 mod ingest;
 mod support;
 mod ui;
