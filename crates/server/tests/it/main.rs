@@ -5,6 +5,7 @@
 mod api;
 mod forms;
 mod hubspot;
+mod identity;
 mod ingest;
 mod support;
 mod ui;
