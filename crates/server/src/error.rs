@@ -164,3 +164,45 @@ where
         }
     }
 }
+
+/// Turns the framework's plain-text rejections (body too large, bad path or query, wrong
+/// method, timeout) into the JSON error shape, so that every HTTP error a client sees is
+/// `{"error":{"code","message"}}`. HTML pages and our own JSON errors pass through.
+pub async fn json_for_plain_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let mut message = String::from_utf8_lossy(&text).trim().to_owned();
+    if message.is_empty() {
+        message = status.canonical_reason().unwrap_or("error").to_owned();
+    }
+    let mut out = ApiError::new(status, code, message).into_response();
+    for (k, v) in parts.headers.iter().filter(|(k, _)| {
+        *k != axum::http::header::CONTENT_TYPE && *k != axum::http::header::CONTENT_LENGTH
+    }) {
+        out.headers_mut().insert(k.clone(), v.clone());
+    }
+    out
+}

@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .fallback(|| async { error::ApiError::not_found("page") })
+        .layer(axum::middleware::map_response(error::json_for_plain_errors))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // The matched route, never the raw path or query (they can hold emails).

@@ -170,6 +170,25 @@ impl Store {
         lead_from_row(&row.ok_or(StoreError::NotFound)?)
     }
 
+    /// How many of these message ids are stored: what reliability tests and benchmarks use to
+    /// check that every acknowledged event landed.
+    pub async fn count_activities_with_message_ids(&self, ids: &[String]) -> Result<i64> {
+        let mut total = 0;
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT COUNT(*) FROM activities WHERE message_id IN ({})",
+                list.join(",")
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            total += q.fetch_one(&self.pool).await?;
+        }
+        Ok(total)
+    }
+
     /// How many leads there are (live ones, not merge tombstones).
     pub async fn count_leads(&self) -> Result<i64> {
         Ok(

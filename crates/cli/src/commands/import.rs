@@ -47,6 +47,10 @@ pub struct Args {
     /// Where to write the per-row error report (CSV); default FILE.errors.csv when rows fail.
     #[arg(long)]
     errors: Option<PathBuf>,
+    /// How to show progress: a bar on a terminal (default), or `json`: one line of committed
+    /// counts per chunk on stderr, for scripts.
+    #[arg(long, value_parser = ["bar", "json"], default_value = "bar")]
+    progress: String,
 }
 
 fn options(args: &Args) -> anyhow::Result<(ImportOptions, Option<Channel>)> {
@@ -103,12 +107,19 @@ pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
     );
     let capturer = Capturer::start(store.clone());
     let started = std::time::Instant::now();
+    let json = args.progress == "json";
     let result = run_import(
         &capturer,
         std::io::BufReader::with_capacity(256 * 1024, file),
         options,
         context,
         |s: &ImportSummary| {
+            if json {
+                let line = serde_json::json!({"bytes_read": s.bytes_read, "total_bytes": size,
+                    "created": s.created, "updated": s.updated, "unchanged": s.unchanged,
+                    "skipped": s.skipped, "failed": s.failed});
+                eprintln!("{line}");
+            }
             bar.set_position(s.bytes_read);
             bar.set_message(format!("{} imported, {} failed", s.imported(), s.failed));
         },

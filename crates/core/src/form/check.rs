@@ -26,14 +26,10 @@ pub fn check_submission(
     {
         return Verdict::Spam("honeypot_filled");
     }
-    if def.min_seconds > 0 {
-        match rendered_at_ms {
-            None => return Verdict::Spam("missing_render_token"),
-            Some(t) if now_ms - t < i64::from(def.min_seconds) * 1000 => {
-                return Verdict::Spam("submitted_too_fast");
-            }
-            Some(_) => {}
-        }
+    if let Some(t) = rendered_at_ms
+        && now_ms - t < i64::from(def.min_seconds) * 1000
+    {
+        return Verdict::Spam("submitted_too_fast");
     }
     let mut answers = Answers {
         email: known.and_then(|k| k.email.clone()),
@@ -245,9 +241,13 @@ mod tests {
             check_submission(&contact_form(), None, &ok, Some(9_000), 10_000),
             Verdict::Spam("submitted_too_fast")
         );
-        assert_eq!(
+        assert!(matches!(
             check_submission(&contact_form(), None, &ok, None, 10_000),
-            Verdict::Spam("missing_render_token")
+            Verdict::Accept(_)
+        ));
+        assert_eq!(
+            check_submission(&contact_form(), None, &hp, None, 10_000),
+            Verdict::Spam("honeypot_filled")
         );
     }
 

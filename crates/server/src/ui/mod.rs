@@ -16,6 +16,7 @@ mod campaigns;
 mod common;
 mod form_builder;
 mod forms;
+mod imports;
 mod leads;
 mod session;
 mod settings;
@@ -35,6 +36,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/form_thanks.html"),
     ),
     ("embed.js", include_str!("../../templates/embed.js")),
+    ("imports.html", include_str!("../../templates/imports.html")),
+    ("import.html", include_str!("../../templates/import.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
     ("message.html", include_str!("../../templates/message.html")),
     (
@@ -133,6 +136,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
+        .route(
+            "/imports",
+            get(imports::list)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    imports::MAX_UPLOAD_BYTES,
+                )),
+        )
+        .route("/imports/{id}", get(imports::detail))
+        .route("/imports/{id}/errors.csv", get(imports::errors_csv))
         .route("/leads", get(leads::list))
         .route("/leads/{id}", get(leads::detail))
         .route("/accounts", get(accounts::list))
