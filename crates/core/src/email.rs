@@ -122,6 +122,19 @@ pub fn registrable_domain(host: &str) -> Option<String> {
     psl::domain_str(host).map(str::to_owned)
 }
 
+impl serde::Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.address)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Email::parse(&raw).map_err(|e| serde::de::Error::custom(format!("email {e}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,18 +203,5 @@ mod tests {
                 proptest::prop_assert_eq!(again, e);
             }
         }
-    }
-}
-
-impl serde::Serialize for Email {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.address)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Email {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        Email::parse(&raw).map_err(|e| serde::de::Error::custom(format!("email {e}")))
     }
 }

@@ -206,7 +206,7 @@ pub struct FieldError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// A real person's answers, ready for the capture pipeline.
-    Accept(Answers),
+    Accept(Box<Answers>),
     /// Looks like a bot: thank it politely and store nothing.
     Spam(&'static str),
     /// Answers a person must correct.

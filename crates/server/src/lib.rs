@@ -115,6 +115,8 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // A job cut short here is taken over once its lease expires (jobs are idempotent).
+    worker.abort();
     Ok(())
 }
 

@@ -108,7 +108,7 @@ pub async fn submit(st: &AppState, form: &Form, sub: Submission) -> Result<Submi
     };
     let known = known_profile(st, sub.anonymous_id.as_deref()).await?;
     let answers = match check_submission(def, known.as_ref(), &sub.answers, rendered_at, now) {
-        Verdict::Accept(a) => a,
+        Verdict::Accept(a) => *a,
         Verdict::Spam(reason) => {
             metrics::counter!("leadline_form_spam_total", "reason" => reason).increment(1);
             return Ok(thanks());

@@ -119,6 +119,19 @@ pub fn now_ms() -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Implements `FromRow` for a struct whose fields are named like its columns (sqlx's derive
+/// is off on purpose: it compiles both database drivers a second time).
+macro_rules! from_row {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $ty {
+            fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($ty { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,17 +151,4 @@ mod tests {
             Err(StoreError::BadUrl(_))
         ));
     }
-}
-
-/// Implements `FromRow` for a struct whose fields are named like its columns (sqlx's derive
-/// is off on purpose: it compiles both database drivers a second time).
-macro_rules! from_row {
-    ($ty:ident { $($field:ident),* $(,)? }) => {
-        impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $ty {
-            fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
-                use sqlx::Row;
-                Ok($ty { $($field: row.try_get(stringify!($field))?),* })
-            }
-        }
-    };
 }

@@ -60,7 +60,7 @@ pub fn check_submission(
         });
     }
     if errors.is_empty() {
-        Verdict::Accept(answers)
+        Verdict::Accept(Box::new(answers))
     } else {
         Verdict::Invalid(errors)
     }
@@ -120,7 +120,7 @@ fn check_field(field: &FormField, raw: &str, answers: &mut Answers) -> Result<()
         FieldType::Number if raw.replace(',', ".").parse::<f64>().is_err() => {
             return Err("Please enter a number.".into());
         }
-        FieldType::Url if !(raw.contains('.') && !raw.contains(char::is_whitespace)) => {
+        FieldType::Url if !raw.contains('.') || raw.contains(char::is_whitespace) => {
             return Err("Please enter a web address such as acme.com.".into());
         }
         FieldType::Select if !field.options.iter().any(|o| o == raw) => {
