@@ -155,4 +155,3 @@ pub(super) async fn select_in(
     }
     Ok(out)
 }
-
