@@ -155,6 +155,7 @@ impl Unit {
             .values()
             .filter_map(|v| v.lead_id.clone())
             .collect();
+        unit.prefetch_accounts(conn, events).await?;
         for (col, list) in [
             ("email_key", emails),
             ("user_id", users),
@@ -174,6 +175,63 @@ impl Unit {
             }
         }
         Ok(unit)
+    }
+
+    /// Loads, and creates in one statement, the accounts of the company domains the events'
+    /// email addresses imply: a new company costs one row in a multi-row insert, not three
+    /// round trips. `ON CONFLICT DO NOTHING` and the re-read make it safe when another
+    /// process creates the same account at the same time.
+    async fn prefetch_accounts(
+        &mut self,
+        conn: &mut AnyConnection,
+        events: &[&CaptureEvent],
+    ) -> Result<()> {
+        let mut wanted: HashMap<String, Option<String>> = HashMap::new();
+        for e in events {
+            if let Some(domain) = e.email.as_ref().and_then(|m| m.company_domain()) {
+                let slot = wanted.entry(domain).or_default();
+                if slot.is_none() {
+                    slot.clone_from(&e.traits.company);
+                }
+            }
+        }
+        let domains: Vec<String> = wanted.keys().cloned().collect();
+        self.load_accounts(conn, &domains).await?;
+        let missing: Vec<Vec<Arg>> = wanted
+            .iter()
+            .filter(|(d, _)| !self.accounts.contains_key(*d))
+            .map(|(d, name)| {
+                vec![
+                    crate::new_id().into(),
+                    d.clone().into(),
+                    name.clone().into(),
+                    self.now.into(),
+                ]
+            })
+            .collect();
+        if !missing.is_empty() {
+            bulk::insert(
+                conn,
+                "accounts (id, domain, name, created_at)",
+                "ON CONFLICT (domain) DO NOTHING",
+                missing,
+            )
+            .await?;
+            let missing: Vec<String> = domains
+                .into_iter()
+                .filter(|d| !self.accounts.contains_key(d))
+                .collect();
+            self.load_accounts(conn, &missing).await?;
+        }
+        Ok(())
+    }
+
+    async fn load_accounts(&mut self, conn: &mut AnyConnection, domains: &[String]) -> Result<()> {
+        for r in bulk::select_in(conn, "SELECT id, domain FROM accounts", "domain", domains).await?
+        {
+            self.accounts.insert(r.try_get("domain")?, r.try_get("id")?);
+        }
+        Ok(())
     }
 
     /// Puts a lead in the cache and indexes its identifiers.
