@@ -5,6 +5,12 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 
+/// mimalloc instead of glibc malloc: the capture path allocates per value (sqlx's `Any`
+/// driver copies each bound value), and glibc's malloc/free took a quarter of an import's
+/// time in `perf` (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Self-hosted B2B lead generation and lead management.
 #[derive(Parser)]
 #[command(name = "leadline", version, about, propagate_version = true)]

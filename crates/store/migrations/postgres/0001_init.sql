@@ -26,30 +26,35 @@ CREATE TABLE campaign_costs (
 CREATE INDEX campaign_costs_campaign ON campaign_costs(campaign_id, day);
 
 CREATE TABLE leads (
-  id TEXT PRIMARY KEY, email TEXT, email_key TEXT UNIQUE, user_id TEXT UNIQUE, external_key TEXT UNIQUE,
+  id TEXT PRIMARY KEY, email TEXT, email_key TEXT, user_id TEXT, external_key TEXT,
   first_name TEXT, last_name TEXT, title TEXT, phone TEXT, company TEXT, country TEXT, website TEXT,
   account_id TEXT REFERENCES accounts(id), source_channel TEXT, source_campaign_id TEXT REFERENCES campaigns(id),
   first_touch_at BIGINT, stage TEXT NOT NULL, owner_id TEXT REFERENCES users(id), consent BIGINT,
   custom TEXT NOT NULL DEFAULT '{}', search TEXT NOT NULL DEFAULT '',
   created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, merged_into TEXT);
+-- Identifiers and optional links are indexed only where present (partial indexes): an
+-- imported list has no user ids, a new lead no owner, and indexing NULLs costs every insert.
+CREATE UNIQUE INDEX leads_email_key ON leads(email_key) WHERE email_key IS NOT NULL;
+CREATE UNIQUE INDEX leads_user_id ON leads(user_id) WHERE user_id IS NOT NULL;
+CREATE UNIQUE INDEX leads_external_key ON leads(external_key) WHERE external_key IS NOT NULL;
 CREATE INDEX leads_stage ON leads(stage, id);
-CREATE INDEX leads_owner ON leads(owner_id, id);
+CREATE INDEX leads_owner ON leads(owner_id, id) WHERE owner_id IS NOT NULL;
 CREATE INDEX leads_source ON leads(source_channel, id);
-CREATE INDEX leads_campaign ON leads(source_campaign_id, id);
-CREATE INDEX leads_account ON leads(account_id);
+CREATE INDEX leads_campaign ON leads(source_campaign_id, id) WHERE source_campaign_id IS NOT NULL;
+CREATE INDEX leads_account ON leads(account_id) WHERE account_id IS NOT NULL;
 
 CREATE TABLE visitors (
   id TEXT PRIMARY KEY, anonymous_id TEXT NOT NULL UNIQUE, lead_id TEXT,
   first_seen_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL, first_channel TEXT, first_campaign_id TEXT);
-CREATE INDEX visitors_lead ON visitors(lead_id);
+CREATE INDEX visitors_lead ON visitors(lead_id) WHERE lead_id IS NOT NULL;
 
 CREATE TABLE activities (
   id TEXT PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, lead_id TEXT, visitor_id TEXT,
   type TEXT NOT NULL, name TEXT, channel TEXT, campaign_id TEXT,
   occurred_at BIGINT NOT NULL, received_at BIGINT NOT NULL, origin TEXT NOT NULL,
   properties TEXT, context TEXT);
-CREATE INDEX activities_lead ON activities(lead_id, occurred_at);
-CREATE INDEX activities_visitor ON activities(visitor_id);
+CREATE INDEX activities_lead ON activities(lead_id, occurred_at) WHERE lead_id IS NOT NULL;
+CREATE INDEX activities_visitor ON activities(visitor_id) WHERE visitor_id IS NOT NULL;
 
 CREATE TABLE stage_changes (
   id TEXT PRIMARY KEY, lead_id TEXT NOT NULL, from_stage TEXT, to_stage TEXT NOT NULL,
