@@ -133,10 +133,16 @@ impl FromRequestParts<AppState> for ApiCaller {
                 ));
             };
             return match state.store.api_key_by_hash(&sha256_hex(token)).await? {
-                Some(_) => Ok(ApiCaller {
-                    role: Role::Admin,
-                    user_id: None,
-                }),
+                Some(key) => {
+                    state
+                        .store
+                        .touch_api_key(&key.id, leadline_store::now_ms())
+                        .await?;
+                    Ok(ApiCaller {
+                        role: Role::Admin,
+                        user_id: None,
+                    })
+                }
                 None => Err(ApiError::unauthorized(
                     "this API key is not valid (revoked or mistyped)",
                 )),

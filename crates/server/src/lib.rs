@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .fallback(|| async { error::ApiError::not_found("page") })
         .layer(axum::middleware::map_response(error::json_for_plain_errors))
+        .route_layer(axum::middleware::from_fn(record_latency))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // The matched route, never the raw path or query (they can hold emails).
@@ -93,10 +94,30 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
+    if let Ok(n) = st.store.pending_jobs().await {
+        metrics::gauge!("leadline_jobs_pending").set(n as f64);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         st.metrics.render(),
     )
+}
+
+/// Request latency by matched route (never the raw path, which can hold an email address).
+async fn record_latency(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    metrics::histogram!("leadline_http_request_seconds", "route" => route, "status" => resp.status().as_u16().to_string())
+        .record(started.elapsed().as_secs_f64());
+    resp
 }
 
 /// Binds `addr` (port 0 picks a free port), reports the bound address, and serves until

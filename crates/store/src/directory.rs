@@ -226,6 +226,18 @@ impl Store {
             .await?)
     }
 
+    /// Records that a key was used, at most once a minute (a busy integration must not turn
+    /// every read into a write).
+    pub async fn touch_api_key(&self, id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
+            .bind(now)
+            .bind(id)
+            .bind(now - 60_000)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Live API keys, newest first.
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKey>> {
         Ok(sqlx::query_as("SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE revoked_at IS NULL ORDER BY id DESC")
