@@ -177,10 +177,14 @@ async fn create_lead(
     let stage = ev.stage_on_creation();
     let id = new_id();
     let row = LeadRow::new(ev, account_id, stage);
+    // A lead comes to be when the event that created it happened (a list's history, the
+    // demo's past), never later than now (a client's clock may run fast).
+    let created_at = ev.occurred_at.min(unit.now);
     unit.stage_changes.push(StageRow {
         lead_id: id.clone(),
         from: None,
         to: stage.as_str(),
+        at: created_at,
         reason: capture_reason(ev),
     });
     unit.cache_lead(
@@ -188,6 +192,7 @@ async fn create_lead(
         LeadState {
             row,
             first: Some(first),
+            created_at,
             state: RowState::New,
         },
     );
@@ -246,6 +251,7 @@ async fn update_lead(
             lead_id: lead_id.clone(),
             from: Some(current.stage.as_str()),
             to: wanted.as_str(),
+            at: ev.occurred_at.min(unit.now),
             reason: capture_reason(ev),
         });
         changed = true;
@@ -260,6 +266,7 @@ async fn update_lead(
         .or_insert_with(|| LeadState {
             row: next.clone(),
             first: None,
+            created_at: unit.now,
             state: RowState::Dirty,
         });
     state.row = next;
@@ -332,6 +339,7 @@ async fn merge_leads(
         LeadState {
             row,
             first: None,
+            created_at: unit.now,
             state: RowState::Clean,
         },
     );

@@ -128,6 +128,7 @@ pub(crate) fn insert_args(
     id: &str,
     row: &LeadRow,
     first: Option<&(i64, String, Option<String>)>,
+    created_at: i64,
     now: i64,
 ) -> Vec<Arg> {
     let t = &row.traits;
@@ -154,7 +155,7 @@ pub(crate) fn insert_args(
         first.map(|f| f.0).into(),
         first.map(|f| f.1.clone()).into(),
         first.and_then(|f| f.2.clone()).into(),
-        now.into(),
+        created_at.into(),
         now.into(),
     ]
 }

@@ -45,6 +45,8 @@ pub(super) struct LeadState {
     pub row: LeadRow,
     /// First touch `(at, channel, campaign)`, written when the lead is created.
     pub first: Option<(i64, String, Option<String>)>,
+    /// When the lead came to be: the time of the event that created it (written on creation).
+    pub created_at: i64,
     pub state: RowState,
 }
 
@@ -66,6 +68,7 @@ pub(super) struct StageRow {
     pub lead_id: String,
     pub from: Option<&'static str>,
     pub to: &'static str,
+    pub at: i64,
     pub reason: String,
 }
 
@@ -169,6 +172,7 @@ impl Unit {
                     LeadState {
                         row,
                         first: None,
+                        created_at: now,
                         state: RowState::Clean,
                     },
                 );
@@ -283,9 +287,13 @@ impl Unit {
         let mut new_leads = Vec::new();
         for (id, l) in &self.leads {
             match l.state {
-                RowState::New => {
-                    new_leads.push(lead_ops::insert_args(id, &l.row, l.first.as_ref(), now))
-                }
+                RowState::New => new_leads.push(lead_ops::insert_args(
+                    id,
+                    &l.row,
+                    l.first.as_ref(),
+                    l.created_at,
+                    now,
+                )),
                 RowState::Dirty => lead_ops::update(conn, now, id, &l.row).await?,
                 RowState::Clean => {}
             }
@@ -322,7 +330,7 @@ impl Unit {
                     s.lead_id.into(),
                     s.from.into(),
                     s.to.into(),
-                    now.into(),
+                    s.at.into(),
                     Arg::Text(None),
                     s.reason.into(),
                 ]

@@ -56,6 +56,12 @@ async fn identify_stitches_the_visitors_earlier_page_views_and_keeps_their_first
     );
     assert_eq!(lead.source_campaign.as_deref(), Some("Spring Search"));
     assert_eq!(lead.account_domain.as_deref(), Some("acme.com"));
+    assert_eq!(
+        lead.created_at, 3_000,
+        "a lead is created when the event that created it happened"
+    );
+    let history = db.store.lead_stage_changes(lead_id).await.unwrap();
+    assert_eq!((history[0].to.as_str(), history[0].at), ("lead", 3_000));
     let timeline = db.store.lead_activities(lead_id, None, 50).await.unwrap();
     let kinds: Vec<_> = timeline
         .items
