@@ -111,12 +111,33 @@ impl Store {
             args.push(v);
             sql.push_str(&cond.replace('?', &format!("${}", args.len())));
         };
+        let backend = self.backend();
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            push(
-                &mut sql,
-                " AND l.search LIKE ? ESCAPE '\\'",
-                format!("%{}%", escape_like(&q.to_lowercase())),
-            );
+            let q = q.to_lowercase();
+            match email_prefix(&q) {
+                // An address (or its start): an index range on the email key, instant at any size.
+                Some(prefix) if backend == crate::Backend::Sqlite => {
+                    push(&mut sql, " AND l.email_key >= ?", prefix.to_owned());
+                    push(
+                        &mut sql,
+                        " AND l.email_key < ?",
+                        format!("{prefix}\u{10FFFF}"),
+                    );
+                }
+                // PostgreSQL's twin: `LIKE 'prefix%'` over the text_pattern_ops index, since a
+                // linguistic collation does not order by bytes.
+                Some(prefix) => push(
+                    &mut sql,
+                    " AND l.email_key LIKE ? ESCAPE '\\'",
+                    format!("{}%", escape_like(prefix)),
+                ),
+                // Names and companies: a substring scan, newest first, stopping at a page.
+                None => push(
+                    &mut sql,
+                    " AND l.search LIKE ? ESCAPE '\\'",
+                    format!("%{}%", escape_like(&q)),
+                ),
+            }
         }
         for (col, v) in [
             ("l.stage", &filter.stage),
@@ -197,6 +218,12 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// The email prefix a search is, when it is one: it contains `@` past its first character
+/// (`ada@acme.com`, `ada@ac`); `@acme.com` is a domain search and scans instead.
+fn email_prefix(q: &str) -> Option<&str> {
+    (q.find('@').is_some_and(|i| i > 0) && !q.contains(char::is_whitespace)).then_some(q)
 }
 
 pub(crate) fn escape_like(s: &str) -> String {

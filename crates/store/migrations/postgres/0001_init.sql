@@ -35,6 +35,8 @@ CREATE TABLE leads (
 -- Identifiers and optional links are indexed only where present (partial indexes): an
 -- imported list has no user ids, a new lead no owner, and indexing NULLs costs every insert.
 CREATE UNIQUE INDEX leads_email_key ON leads(email_key) WHERE email_key IS NOT NULL;
+-- Email prefix search (`q` containing @) in byte order, whatever the database's collation.
+CREATE INDEX leads_email_prefix ON leads(email_key text_pattern_ops) WHERE email_key IS NOT NULL;
 CREATE UNIQUE INDEX leads_user_id ON leads(user_id) WHERE user_id IS NOT NULL;
 CREATE UNIQUE INDEX leads_external_key ON leads(external_key) WHERE external_key IS NOT NULL;
 CREATE INDEX leads_stage ON leads(stage, id);

@@ -298,3 +298,54 @@ async fn alias_merges_an_anonymous_history_into_the_known_user_within_one_batch(
         .collect();
     assert_eq!(ids, ["m4", "m3", "m2", "m1"]);
 }
+
+#[tokio::test]
+async fn search_finds_people_by_email_prefix_name_company_and_domain() {
+    let db = test_db().await;
+    let mut ada = identify("m1", None, "Ada.Lovelace@acme.com", 1);
+    ada.traits.last_name = Some("Lovelace".into());
+    let other = identify("m2", None, "ada_x@acmes.com", 2);
+    db.capturer.capture(vec![ada, other]).await.unwrap();
+    let found = |q: &str| {
+        let filter = LeadFilter {
+            q: Some(q.into()),
+            ..Default::default()
+        };
+        let store = db.store.clone();
+        async move {
+            let mut emails: Vec<String> = store
+                .list_leads(&filter, None, 10)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .filter_map(|l| l.email)
+                .collect();
+            emails.sort();
+            emails
+        }
+    };
+    assert_eq!(
+        found("ADA.LOVELACE@ACME.COM").await,
+        ["Ada.Lovelace@acme.com"],
+        "exact email, any case"
+    );
+    assert_eq!(
+        found("ada.lovelace@ac").await,
+        ["Ada.Lovelace@acme.com"],
+        "email prefix"
+    );
+    assert!(found("ada.lovelace@acx").await.is_empty());
+    assert_eq!(
+        found("ada_x@").await,
+        ["ada_x@acmes.com"],
+        "_ is a character, not a wildcard"
+    );
+    assert_eq!(
+        found("@acme.com").await,
+        ["Ada.Lovelace@acme.com"],
+        "a domain"
+    );
+    assert_eq!(found("lovelace").await, ["Ada.Lovelace@acme.com"], "a name");
+    assert_eq!(found("acme").await.len(), 2, "a company");
+}
