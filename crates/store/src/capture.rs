@@ -6,6 +6,8 @@
 //! is sent only after the commit, so "acknowledged" always means "durable".
 
 use leadline_core::CaptureEvent;
+use sqlx::Any;
+use sqlx::pool::PoolConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Result, Store, StoreError};
@@ -86,7 +88,31 @@ impl Capturer {
     }
 }
 
+/// The writer keeps one connection for as long as it works: SQLite drops a connection's page
+/// cache whenever another connection wrote since its last transaction, so a writer hopping
+/// between pooled connections would re-read its indexes from disk on every commit.
+struct Writer {
+    store: Store,
+    conn: Option<PoolConnection<Any>>,
+}
+
+impl Writer {
+    async fn apply(&mut self, batches: &[&[CaptureEvent]]) -> Result<Vec<Captured>> {
+        let conn = match &mut self.conn {
+            Some(c) => c,
+            None => self.conn.insert(self.store.pool.acquire().await?),
+        };
+        let result = apply::apply_group(conn, self.store.backend(), batches).await;
+        if result.is_err() {
+            // The connection may be broken; the next group starts on a fresh one.
+            self.conn = None;
+        }
+        result
+    }
+}
+
 async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
+    let mut w = Writer { store, conn: None };
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         let mut size = group[0].events.len();
@@ -100,7 +126,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
             }
         }
         let batches: Vec<&[CaptureEvent]> = group.iter().map(|r| r.events.as_slice()).collect();
-        match apply::apply_group(&store, &batches).await {
+        match w.apply(&batches).await {
             Ok(results) => {
                 for (req, res) in group.into_iter().zip(results) {
                     let _ = req.reply.send(Ok(res));
@@ -110,9 +136,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
             Err(e) if group.len() > 1 => {
                 tracing::warn!(error = %e, requests = group.len(), "group commit failed; retrying requests one by one");
                 for req in group {
-                    let res = apply::apply_group(&store, &[&req.events])
-                        .await
-                        .map(|mut v| v.remove(0));
+                    let res = w.apply(&[&req.events]).await.map(|mut v| v.remove(0));
                     let _ = req.reply.send(res);
                 }
             }

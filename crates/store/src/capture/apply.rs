@@ -7,15 +7,20 @@ use sqlx::AnyConnection;
 use super::lead_ops::{self, LeadRow};
 use super::unit::{ActivityRow, LeadState, RowState, StageRow, Unit, VisitorState};
 use super::{CaptureOutcome, Captured};
-use crate::{Result, Store, new_id, now_ms};
+use crate::{Backend, Result, new_id, now_ms};
 
 /// Applies batches in one transaction and returns each batch's outcomes.
 pub(super) async fn apply_group(
-    store: &Store,
+    conn: &mut AnyConnection,
+    backend: Backend,
     batches: &[&[CaptureEvent]],
 ) -> Result<Vec<Captured>> {
     let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
-    let mut tx = store.begin_write().await?;
+    // SQLite: take the write lock up front, so a read-then-write never meets a stale snapshot.
+    let mut tx = match backend {
+        Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?,
+        Backend::Postgres => sqlx::Connection::begin(conn).await?,
+    };
     let mut unit = Unit::prefetch(&mut tx, &events, now_ms()).await?;
     let mut outcomes = Vec::with_capacity(events.len());
     for ev in &events {
