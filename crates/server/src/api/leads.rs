@@ -173,11 +173,7 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Lead>, ApiError> {
     caller.require(Role::Viewer)?;
-    st.store
-        .get_lead(&id)
-        .await
-        .map(Json)
-        .map_err(|_| ApiError::not_found("lead"))
+    lead_or_404(&st, &id).await.map(Json)
 }
 
 /// A lead's activities (form submissions, page views, tracked events…), newest first.
@@ -203,11 +199,7 @@ pub async fn activities(
     Query(p): Query<Paging>,
 ) -> Result<Json<Page<ActivityItem>>, ApiError> {
     caller.require(Role::Viewer)?;
-    let lead = st
-        .store
-        .get_lead(&id)
-        .await
-        .map_err(|_| ApiError::not_found("lead"))?;
+    let lead = lead_or_404(&st, &id).await?;
     let (cursor, limit) = p.parse()?;
     Ok(Json(
         st.store
@@ -237,11 +229,7 @@ pub async fn stage_changes(
     Path(id): Path<String>,
 ) -> Result<Json<Page<StageChange>>, ApiError> {
     caller.require(Role::Viewer)?;
-    let lead = st
-        .store
-        .get_lead(&id)
-        .await
-        .map_err(|_| ApiError::not_found("lead"))?;
+    let lead = lead_or_404(&st, &id).await?;
     Ok(Json(Page {
         items: st.store.lead_stage_changes(&lead.id).await?,
         next: None,
@@ -269,11 +257,7 @@ pub async fn merges(
     Path(id): Path<String>,
 ) -> Result<Json<Page<Merge>>, ApiError> {
     caller.require(Role::Viewer)?;
-    let lead = st
-        .store
-        .get_lead(&id)
-        .await
-        .map_err(|_| ApiError::not_found("lead"))?;
+    let lead = lead_or_404(&st, &id).await?;
     Ok(Json(Page {
         items: st.store.lead_merges(&lead.id).await?,
         next: None,
@@ -398,4 +382,12 @@ pub async fn create(
     };
     let id = out[0].lead_id().ok_or_else(ApiError::internal)?;
     Ok((status, Json(st.store.get_lead(id).await?)))
+}
+
+/// The lead with this id (or the one it was merged into), or a 404 naming it.
+async fn lead_or_404(st: &AppState, id: &str) -> Result<Lead, ApiError> {
+    st.store
+        .get_lead(id)
+        .await
+        .map_err(|_| ApiError::not_found("lead"))
 }

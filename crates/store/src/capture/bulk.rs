@@ -75,6 +75,19 @@ fn placeholders(conn: &AnyConnection, rows: usize, cols: usize) -> String {
     s
 }
 
+fn bind_all(
+    mut q: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    rows: Vec<Vec<Arg>>,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+    for arg in rows.into_iter().flatten() {
+        q = match arg {
+            Arg::Text(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+        };
+    }
+    q
+}
+
 /// `INSERT INTO {head} VALUES (…),(…) {tail}` over `rows`, in chunks.
 pub(super) async fn insert(
     conn: &mut AnyConnection,
@@ -92,14 +105,9 @@ pub(super) async fn insert(
             "INSERT INTO {head} VALUES {} {tail}",
             placeholders(conn, chunk.len(), cols)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for arg in chunk.into_iter().flatten() {
-            q = match arg {
-                Arg::Text(v) => q.bind(v),
-                Arg::Int(v) => q.bind(v),
-            };
-        }
-        q.execute(&mut *conn).await?;
+        bind_all(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -124,14 +132,9 @@ pub(super) async fn update_from_values(
             "WITH v({cols}) AS (VALUES {}) UPDATE {table} SET {set} FROM v WHERE {table}.id = v.id",
             placeholders(conn, chunk.len(), ncols)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for arg in chunk.into_iter().flatten() {
-            q = match arg {
-                Arg::Text(v) => q.bind(v),
-                Arg::Int(v) => q.bind(v),
-            };
-        }
-        q.execute(&mut *conn).await?;
+        bind_all(sqlx::query(AssertSqlSafe(sql)), chunk)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
