@@ -108,6 +108,11 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         deep.extend(id.map(|id| Cursor { key: None, id }));
     }
     let names: Vec<String> = LAST.iter().map(|l| l.to_lowercase()).collect();
+    // One company in 4,999: the newest 50 matches sit about a quarter of the way down.
+    let companies: Vec<String> = [4321, 1234, 2500]
+        .iter()
+        .map(|&k| person(k).company.to_lowercase())
+        .collect();
     let filter = |f: fn(&mut LeadFilter, String), v: &str| {
         let mut filter = LeadFilter::default();
         f(&mut filter, v.to_owned());
@@ -132,11 +137,22 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
                 .collect(),
         ),
         (
-            "q = one email (no early stop)",
+            "q = one email",
             emails
                 .iter()
                 .map(|e| (filter(|f, v| f.q = Some(v), e), None))
                 .collect(),
+        ),
+        (
+            "q = a company (0.02 %)",
+            companies
+                .iter()
+                .map(|c| (filter(|f, v| f.q = Some(v), c), None))
+                .collect(),
+        ),
+        (
+            "q = no match (full scan)",
+            vec![(filter(|f, v| f.q = Some(v), "zzyzx"), None)],
         ),
         (
             "deep page via cursor",
