@@ -21,7 +21,13 @@ pub struct Args {
 
 pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
     let mut login = None;
-    if args.demo && store.count_leads().await? == 0 {
+    if args.demo && store.count_leads().await? > 0 {
+        eprintln!(
+            "--demo: this database already has leads, so the demo company is not added again; \
+             to sign in, use the login printed on the first start, or set a new password with \
+             `leadline user passwd EMAIL`"
+        );
+    } else if args.demo {
         login = Some(
             super::demo::fill(
                 &store,

@@ -22,6 +22,13 @@ pub enum UserCommand {
         #[arg(long, env = "LEADLINE_PASSWORD")]
         password: Option<String>,
     },
+    /// Set a user's password; prints a generated one when --password is not given.
+    Passwd {
+        email: String,
+        /// The new password (at least 10 characters); generated when omitted.
+        #[arg(long, env = "LEADLINE_PASSWORD")]
+        password: Option<String>,
+    },
     /// List users.
     List,
 }
@@ -67,6 +74,24 @@ pub async fn user(store: Store, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             eprintln!("added {} as {}", email.key(), role.as_str());
             if generated {
                 eprintln!("generated password (shown once):");
+                println!("{password}");
+            }
+        }
+        UserCommand::Passwd { email, password } => {
+            let Some((user, _)) = store.user_for_login(&email).await? else {
+                bail!("EMAIL {email:?}: no such user (see `leadline user list`)");
+            };
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(|| auth::random_token(12));
+            if password.chars().count() < 10 {
+                bail!("--password: a password needs at least 10 characters");
+            }
+            store
+                .set_password(&user.id, &auth::hash_password(&password)?)
+                .await?;
+            eprintln!("password of {} changed", user.email);
+            if generated {
+                eprintln!("new password (shown once):");
                 println!("{password}");
             }
         }
