@@ -3,7 +3,8 @@
 //! Any Segment or RudderStack client library works by changing only its host. The write key
 //! comes as the HTTP Basic user (or a `writeKey` body field); gzip bodies are accepted; one
 //! message may be 32 KB and a batch 500 KB; the answer `{"success":true}` is sent only after
-//! the events are committed.
+//! the events are committed to the inbox, from which the capture pipeline applies them
+//! within moments (see `leadline_store::Capturer::enqueue`).
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -29,7 +30,8 @@ pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 /// `identify`, `track`, `page`, `screen`, `group` and `alias` take one message (at most
 /// 32 KB); `batch` (alias `import`) takes up to 500 KB of them. The write key is the
 /// HTTP Basic user (or a `writeKey` body field); gzip bodies (`Content-Encoding: gzip`) are
-/// accepted. `{"success":true}` is sent once the events are committed.
+/// accepted. `{"success":true}` is sent once the events are durably queued; they reach
+/// leads and timelines moments later (`leadline_inbox_events` in `/metrics` shows the backlog).
 #[utoipa::path(
     post,
     path = "/v1/{kind}",
@@ -93,7 +95,7 @@ pub async fn ingest(
         (vec![ev], source)
     };
     let n = events.len() as u64;
-    state.capturer.capture(events).await?;
+    state.capturer.enqueue(events).await?;
     metrics::counter!("leadline_ingest_events_total").increment(n);
     tracing::debug!(source = %source_id, events = n, "ingested");
     Ok(Json(serde_json::json!({"success": true})))

@@ -97,6 +97,10 @@ async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
     if let Ok(n) = st.store.pending_jobs().await {
         metrics::gauge!("leadline_jobs_pending").set(n as f64);
     }
+    if let Ok(d) = st.store.inbox_depth().await {
+        metrics::gauge!("leadline_inbox_events").set(d.waiting as f64);
+        metrics::gauge!("leadline_inbox_failed_events").set(d.failed as f64);
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         st.metrics.render(),

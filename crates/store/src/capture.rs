@@ -4,16 +4,24 @@
 //! writer task per process drains whatever batches are waiting and applies them in a single
 //! transaction (group commit): one commit, and so one WAL sync, for many requests. The answer
 //! is sent only after the commit, so "acknowledged" always means "durable".
+//!
+//! Tracking events (`/v1/*`) take a faster way to the same place: [`Capturer::enqueue`]
+//! commits them to the inbox and answers; the writer applies the inbox in large chunks
+//! whenever no direct request is waiting (see `capture/inbox.rs`).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use leadline_core::CaptureEvent;
 use sqlx::Any;
 use sqlx::pool::PoolConnection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 mod apply;
 mod bulk;
+pub(crate) mod inbox;
 mod lead_ops;
 mod pipeline;
 mod unit;
@@ -62,6 +70,7 @@ struct Request {
 #[derive(Clone)]
 pub struct Capturer {
     tx: mpsc::Sender<Request>,
+    queue: inbox::Queue,
 }
 
 /// Events applied per transaction at most; more waiting requests go in the next one.
@@ -71,8 +80,16 @@ impl Capturer {
     /// Starts the writer task on the current tokio runtime.
     pub fn start(store: Store) -> Capturer {
         let (tx, rx) = mpsc::channel::<Request>(1024);
-        tokio::spawn(writer(store, rx));
-        Capturer { tx }
+        let queued = Arc::new(Notify::new());
+        let queue = inbox::Queue::start(store.clone(), queued.clone());
+        tokio::spawn(writer(store, rx, queued));
+        Capturer { tx, queue }
+    }
+
+    /// Commits a batch of tracking events to the inbox and returns; the writer applies them
+    /// shortly after. Acknowledged events survive a crash; their outcomes are not reported.
+    pub async fn enqueue(&self, events: Vec<CaptureEvent>) -> Result<()> {
+        self.queue.push(events).await
     }
 
     /// Captures a batch and returns once it is committed.
@@ -97,12 +114,18 @@ struct Writer {
 }
 
 impl Writer {
-    async fn apply(&mut self, batches: &[&[CaptureEvent]]) -> Result<Vec<Captured>> {
-        let conn = match &mut self.conn {
+    async fn connection(&mut self) -> Result<&mut PoolConnection<Any>> {
+        let conn = match self.conn.take() {
             Some(c) => c,
-            None => self.conn.insert(self.store.pool.acquire().await?),
+            None => self.store.pool.acquire().await?,
         };
-        let result = apply::apply_group(conn, self.store.backend(), batches).await;
+        Ok(self.conn.insert(conn))
+    }
+
+    async fn apply(&mut self, batches: &[&[CaptureEvent]]) -> Result<Vec<Captured>> {
+        let backend = self.store.backend();
+        let conn = self.connection().await?;
+        let result = apply::apply_group(conn, backend, batches).await;
         if result.is_err() {
             // The connection may be broken; the next group starts on a fresh one.
             self.conn = None;
@@ -111,9 +134,46 @@ impl Writer {
     }
 }
 
-async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
+/// How often the writer looks at the inbox without being told (other processes queue too).
+const INBOX_POLL: Duration = Duration::from_secs(1);
+
+async fn writer(store: Store, mut rx: mpsc::Receiver<Request>, queued: Arc<Notify>) {
     let mut w = Writer { store, conn: None };
-    while let Some(first) = rx.recv().await {
+    // Start by draining what a previous run acknowledged and did not apply.
+    let mut backlog = true;
+    loop {
+        let first = if backlog {
+            match rx.try_recv() {
+                Ok(r) => Some(r),
+                Err(mpsc::error::TryRecvError::Empty) => None,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            tokio::select! {
+                r = rx.recv() => match r {
+                    Some(r) => Some(r),
+                    None => break,
+                },
+                _ = queued.notified() => None,
+                _ = tokio::time::sleep(INBOX_POLL) => None,
+            }
+        };
+        match first {
+            Some(first) => w.serve(first, &mut rx).await,
+            None => match w.drain_chunk().await {
+                Ok(applied) => backlog = applied > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "applying the inbox failed; retrying shortly");
+                    backlog = false;
+                }
+            },
+        }
+    }
+}
+
+impl Writer {
+    /// Applies `first` and whatever else waits, in one transaction, and answers each.
+    async fn serve(&mut self, first: Request, rx: &mut mpsc::Receiver<Request>) {
         let mut group = vec![first];
         let mut size = group[0].events.len();
         while size < GROUP_LIMIT {
@@ -126,7 +186,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
             }
         }
         let batches: Vec<&[CaptureEvent]> = group.iter().map(|r| r.events.as_slice()).collect();
-        match w.apply(&batches).await {
+        match self.apply(&batches).await {
             Ok(results) => {
                 for (req, res) in group.into_iter().zip(results) {
                     let _ = req.reply.send(Ok(res));
@@ -136,7 +196,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
             Err(e) if group.len() > 1 => {
                 tracing::warn!(error = %e, requests = group.len(), "group commit failed; retrying requests one by one");
                 for req in group {
-                    let res = w.apply(&[&req.events]).await.map(|mut v| v.remove(0));
+                    let res = self.apply(&[&req.events]).await.map(|mut v| v.remove(0));
                     let _ = req.reply.send(res);
                 }
             }
@@ -144,5 +204,84 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>) {
                 let _ = group.remove(0).reply.send(Err(e));
             }
         }
+    }
+
+    /// Applies the oldest chunk of the inbox; returns how many events it held.
+    async fn drain_chunk(&mut self) -> Result<usize> {
+        match self.store.backend() {
+            Backend::Sqlite => {
+                let chunk = inbox::peek(&self.store).await?;
+                if chunk.batches.is_empty() {
+                    return Ok(chunk.undecodable.len());
+                }
+                let batches: Vec<&[CaptureEvent]> =
+                    chunk.batches.iter().map(Vec::as_slice).collect();
+                if let Err(e) = self.apply(&batches).await {
+                    self.set_aside_failing(&chunk, e).await?;
+                }
+                inbox::forget(&self.store, chunk.last_seq).await?;
+                Ok(chunk.events())
+            }
+            Backend::Postgres => match self.claim_and_apply(inbox::CHUNK_REQUESTS).await? {
+                Ok(applied) => Ok(applied),
+                Err((n, e)) => {
+                    tracing::warn!(error = %e, "an inbox chunk failed; applying its requests one by one");
+                    let mut applied = 0;
+                    for _ in 0..n {
+                        match self.claim_and_apply(1).await? {
+                            Ok(k) => applied += k,
+                            Err((_, e)) => {
+                                tracing::error!(error = %e, "an inbox request fails; set aside")
+                            }
+                        }
+                    }
+                    Ok(applied)
+                }
+            },
+        }
+    }
+
+    /// PostgreSQL: claims up to `requests` inbox requests and applies them in one transaction.
+    /// `Ok(Err((requests claimed, error)))` when applying failed and the claim was rolled back;
+    /// a single request that fails is then marked failed, so it is not claimed again.
+    async fn claim_and_apply(
+        &mut self,
+        requests: i64,
+    ) -> Result<Result<usize, (usize, StoreError)>> {
+        let conn = self.connection().await?;
+        let mut tx = apply::begin(conn, Backend::Postgres).await?;
+        let chunk = inbox::claim(&mut tx, requests).await?;
+        if chunk.batches.is_empty() {
+            tx.commit().await?;
+            return Ok(Ok(chunk.undecodable.len()));
+        }
+        let batches: Vec<&[CaptureEvent]> = chunk.batches.iter().map(Vec::as_slice).collect();
+        match apply::apply_in(&mut tx, &batches).await {
+            Ok(_) => {
+                tx.commit().await?;
+                Ok(Ok(chunk.events()))
+            }
+            Err(e) => {
+                drop(tx);
+                self.conn = None;
+                if let [seq] = chunk.seqs[..] {
+                    inbox::mark_failed(&self.store, seq, &e.to_string()).await?;
+                }
+                Ok(Err((chunk.seqs.len(), e)))
+            }
+        }
+    }
+
+    /// A chunk failed as a whole: apply its requests one by one, and set aside (with the
+    /// error) those that fail on their own, so one bad request cannot stop the inbox.
+    async fn set_aside_failing(&mut self, chunk: &inbox::Chunk, e: StoreError) -> Result<()> {
+        tracing::warn!(error = %e, "an inbox chunk failed; applying its requests one by one");
+        for (seq, events) in chunk.seqs.iter().zip(&chunk.batches) {
+            if let Err(e) = self.apply(&[events]).await {
+                tracing::error!(error = %e, seq, "an inbox request fails; set aside");
+                inbox::mark_failed(&self.store, *seq, &e.to_string()).await?;
+            }
+        }
+        Ok(())
     }
 }

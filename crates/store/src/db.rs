@@ -19,6 +19,9 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
+    /// Where acknowledged tracking events wait to be applied: a file beside an SQLite
+    /// database, the main pool on PostgreSQL (see `capture/inbox.rs`).
+    pub(crate) inbox: AnyPool,
     backend: Backend,
 }
 
@@ -60,7 +63,15 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let inbox = match backend {
+            Backend::Sqlite => crate::capture::inbox::open_sidecar(&url).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        let store = Store {
+            pool,
+            inbox,
+            backend,
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -88,6 +99,7 @@ impl Store {
     /// Closes the pool, waiting for connections to return.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.inbox.close().await;
     }
 }
 

@@ -19,6 +19,7 @@ pub mod page;
 pub mod settings;
 pub mod testing;
 
+pub use capture::inbox::InboxDepth;
 pub use capture::{CaptureOutcome, Captured, Capturer, Pipeline};
 pub use db::{Backend, Store, new_id, now_ms};
 

@@ -9,7 +9,10 @@ use sqlx::Executor;
 use crate::{Backend, Result, Store};
 
 const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (3, include_str!("../migrations/postgres/0003_inbox.sql")),
+];
 
 /// An arbitrary constant naming Leadline's migration lock.
 const LOCK_KEY: i64 = 0x4c45_4144_4c49_4e45;

@@ -63,6 +63,7 @@ async fn the_write_key_is_also_accepted_as_write_key_in_the_body() {
         (r.status, r.json()),
         (StatusCode::OK, json!({"success": true}))
     );
+    app.settle().await;
     app.lead_by_email("body@acme.com").await;
     app.lead_by_email("batch@acme.com").await;
 }
@@ -87,6 +88,7 @@ async fn a_missing_or_wrong_write_key_is_a_json_401_and_stores_nothing() {
     send(app.http.post(app.url("/v1/batch")).json(&wrong_in_body))
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    app.settle().await;
     assert!(app.leads_matching("nokey@acme.com").await.is_empty());
 }
 
@@ -163,6 +165,7 @@ async fn a_gzip_compressed_batch_is_accepted() {
         (r.status, r.json()),
         (StatusCode::OK, json!({"success": true}))
     );
+    app.settle().await;
     let lead = app.lead_by_email("gzip@acme.com").await;
     assert_eq!(lead["company"], "Zipco");
     let timeline = app.timeline(lead["id"].as_str().unwrap()).await;

@@ -189,6 +189,15 @@ impl TestApp {
         let r = self.ingest(kind, body).await;
         assert_eq!(r.status, StatusCode::OK, "/v1/{kind}: {}", r.text);
         assert_eq!(r.json(), json!({"success": true}));
+        self.settle().await;
+    }
+
+    /// Waits until the acknowledged tracking events are applied (they are queued first).
+    pub async fn settle(&self) {
+        self.store
+            .wait_for_inbox(std::time::Duration::from_secs(30))
+            .await
+            .expect("the inbox drains");
     }
 
     /// Creates a lead through the API (must answer 201) and returns it.

@@ -15,19 +15,36 @@ pub(super) async fn apply_group(
     backend: Backend,
     batches: &[&[CaptureEvent]],
 ) -> Result<Vec<Captured>> {
-    let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
-    // SQLite: take the write lock up front, so a read-then-write never meets a stale snapshot.
-    let mut tx = match backend {
+    let mut tx = begin(conn, backend).await?;
+    let outcomes = apply_in(&mut tx, batches).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Starts a write transaction. SQLite takes the write lock up front, so a read-then-write
+/// never meets a stale snapshot.
+pub(super) async fn begin(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
+    Ok(match backend {
         Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?,
         Backend::Postgres => sqlx::Connection::begin(conn).await?,
-    };
-    let mut unit = Unit::prefetch(&mut tx, &events, now_ms()).await?;
+    })
+}
+
+/// Applies batches inside the caller's transaction.
+pub(super) async fn apply_in(
+    tx: &mut AnyConnection,
+    batches: &[&[CaptureEvent]],
+) -> Result<Vec<Captured>> {
+    let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
+    let mut unit = Unit::prefetch(tx, &events, now_ms()).await?;
     let mut outcomes = Vec::with_capacity(events.len());
     for ev in &events {
-        outcomes.push(apply_event(&mut tx, &mut unit, ev).await?);
+        outcomes.push(apply_event(tx, &mut unit, ev).await?);
     }
-    unit.flush(&mut tx).await?;
-    tx.commit().await?;
+    unit.flush(tx).await?;
     let mut rest = outcomes.into_iter();
     Ok(batches
         .iter()

@@ -2,5 +2,6 @@
 //! is set (each test gets a fresh database).
 
 mod capture;
+mod inbox;
 mod jobs;
 mod support;

@@ -91,6 +91,13 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     server.abort();
+    // Acknowledged events are queued; the capture pipeline applies them behind the answer.
+    let backlog = store.inbox_depth().await?.waiting;
+    eprintln!("ingest: applying the {backlog} events still queued");
+    let drainer = leadline_store::Capturer::start(store.clone());
+    store.wait_for_inbox(Duration::from_secs(24 * 3600)).await?;
+    let applied_after = started.elapsed().as_secs_f64();
+    drop(drainer);
     let acked: u64 = results.iter().map(|r| r.acked).sum();
     let stored = count_activities(target).await?;
     eprintln!("ingest: {acked} events acknowledged; running the reference");
@@ -102,7 +109,11 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         results,
         elapsed,
         &per_second,
-        stored,
+        Applied {
+            backlog,
+            secs: applied_after,
+            stored,
+        },
         &reference,
     ))
 }
@@ -175,15 +186,26 @@ async fn count_activities(target: &Target) -> anyhow::Result<i64> {
     Ok(n)
 }
 
+/// What became of the acknowledged events: queued at the end of sending, then applied.
+struct Applied {
+    /// Events still queued when the clients stopped.
+    backlog: i64,
+    /// Seconds from the start until the last queued event was applied.
+    secs: f64,
+    /// Activities in the database afterwards.
+    stored: i64,
+}
+
 fn report(
     args: &Args,
     target: &Target,
     results: Vec<ClientResult>,
     elapsed: f64,
     per_second: &[u64],
-    stored: i64,
+    applied: Applied,
     reference: &raw::RawRun,
 ) -> Report {
+    let stored = applied.stored;
     let acked: u64 = results.iter().map(|r| r.acked).sum();
     let failures: u64 = results.iter().map(|r| r.failures).sum();
     let first_failure = results.iter().find_map(|r| r.first_failure.clone());
@@ -237,6 +259,22 @@ fn report(
         },
         "window_events_per_s",
         json!(windows.iter().map(|w| w.round()).collect::<Vec<_>>()),
+    );
+    r.add(
+        "queued at the end",
+        format!("{} events", applied.backlog),
+        "backlog",
+        json!(applied.backlog),
+    );
+    let applied_rate = acked as f64 / applied.secs;
+    r.add(
+        "applied (end to end)",
+        format!(
+            "{applied_rate:.0} events/s (all applied {:.1} s after the start)",
+            applied.secs
+        ),
+        "applied_events_per_s",
+        json!(applied_rate.round()),
     );
     r.add(
         "request latency",
