@@ -24,6 +24,7 @@ mod bulk;
 pub(crate) mod inbox;
 mod lead_ops;
 mod pipeline;
+mod tx;
 mod unit;
 
 pub use pipeline::Pipeline;
@@ -74,7 +75,7 @@ pub struct Capturer {
 }
 
 /// Events applied per transaction at most; more waiting requests go in the next one.
-const GROUP_LIMIT: usize = 5_000;
+const GROUP_LIMIT: usize = 10_000;
 
 impl Capturer {
     /// Starts the writer task on the current tokio runtime.
@@ -82,7 +83,26 @@ impl Capturer {
         let (tx, rx) = mpsc::channel::<Request>(1024);
         let queued = Arc::new(Notify::new());
         let queue = inbox::Queue::start(store.clone(), queued.clone());
-        tokio::spawn(writer(store, rx, queued));
+        if store.sqlite_file().is_some() {
+            // The SQLite writer calls SQLite directly, blocking: it gets a thread of its own.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => {
+                    std::thread::Builder::new()
+                        .name("capture-writer".into())
+                        .spawn(move || rt.block_on(writer(store, rx, queued)))
+                        .map(drop)
+                        .unwrap_or_else(
+                            |e| tracing::error!(error = %e, "no capture writer thread"),
+                        );
+                }
+                Err(e) => tracing::error!(error = %e, "no capture writer runtime"),
+            }
+        } else {
+            tokio::spawn(writer(store, rx, queued));
+        }
         Capturer { tx, queue }
     }
 
@@ -111,6 +131,8 @@ impl Capturer {
 struct Writer {
     store: Store,
     conn: Option<PoolConnection<Any>>,
+    /// The direct connection to an SQLite file (see `capture/tx.rs`).
+    lite: Option<rusqlite::Connection>,
 }
 
 impl Writer {
@@ -123,6 +145,22 @@ impl Writer {
     }
 
     async fn apply(&mut self, batches: &[&[CaptureEvent]]) -> Result<Vec<Captured>> {
+        if let Some(path) = self.store.sqlite_file() {
+            let lite = match self.lite.take() {
+                Some(c) => c,
+                None => tx::open_lite(path)?,
+            };
+            let lite = self.lite.insert(lite);
+            lite.execute_batch("BEGIN IMMEDIATE")?;
+            let result = apply::apply_in(&mut tx::Tx::Lite(lite), batches).await;
+            let result = result.and_then(|r| Ok(lite.execute_batch("COMMIT").map(|()| r)?));
+            if result.is_err() {
+                // Roll back whatever is open; the next group starts on a fresh connection.
+                let _ = lite.execute_batch("ROLLBACK");
+                self.lite = None;
+            }
+            return result;
+        }
         let backend = self.store.backend();
         let conn = self.connection().await?;
         let result = apply::apply_group(conn, backend, batches).await;
@@ -138,7 +176,11 @@ impl Writer {
 const INBOX_POLL: Duration = Duration::from_secs(1);
 
 async fn writer(store: Store, mut rx: mpsc::Receiver<Request>, queued: Arc<Notify>) {
-    let mut w = Writer { store, conn: None };
+    let mut w = Writer {
+        store,
+        conn: None,
+        lite: None,
+    };
     // Start by draining what a previous run acknowledged and did not apply.
     let mut backlog = true;
     loop {
@@ -256,7 +298,7 @@ impl Writer {
             return Ok(Ok(chunk.undecodable.len()));
         }
         let batches: Vec<&[CaptureEvent]> = chunk.batches.iter().map(Vec::as_slice).collect();
-        match apply::apply_in(&mut tx, &batches).await {
+        match apply::apply_in(&mut tx::Tx::Any(&mut tx), &batches).await {
             Ok(_) => {
                 tx.commit().await?;
                 Ok(Ok(chunk.events()))

@@ -22,6 +22,8 @@ pub struct Store {
     /// Where acknowledged tracking events wait to be applied: a file beside an SQLite
     /// database, the main pool on PostgreSQL (see `capture/inbox.rs`).
     pub(crate) inbox: AnyPool,
+    /// The database file, for the capture writer's direct SQLite connection.
+    sqlite_file: Option<String>,
     backend: Backend,
 }
 
@@ -63,17 +65,27 @@ impl Store {
             })
             .connect_with(options)
             .await?;
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file(&url),
+            Backend::Postgres => None,
+        };
         let inbox = match backend {
-            Backend::Sqlite => crate::capture::inbox::open_sidecar(&url).await?,
+            Backend::Sqlite => crate::capture::inbox::open_sidecar(sqlite_file.as_deref()).await?,
             Backend::Postgres => pool.clone(),
         };
         let store = Store {
             pool,
             inbox,
+            sqlite_file,
             backend,
         };
         migrate::run(&store).await?;
         Ok(store)
+    }
+
+    /// The SQLite database file; `None` on PostgreSQL and for in-memory databases.
+    pub(crate) fn sqlite_file(&self) -> Option<&str> {
+        self.sqlite_file.as_deref()
     }
 
     /// The engine behind this store.
@@ -116,6 +128,15 @@ fn normalise_url(url: &str) -> Result<(Backend, String)> {
         return Ok((Backend::Postgres, url.to_owned()));
     }
     Err(StoreError::BadUrl(url.to_owned()))
+}
+
+/// The file of a normalised `sqlite:` URL, unless the database lives in memory.
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
+    (!memory).then(|| path.to_owned())
 }
 
 /// A new time-ordered id (UUIDv7): index-friendly, and sorting by id sorts by creation.
@@ -162,5 +183,14 @@ mod tests {
             normalise_url("mysql://x"),
             Err(StoreError::BadUrl(_))
         ));
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/a.db?mode=rwc").as_deref(),
+            Some("/tmp/a.db")
+        );
+        assert_eq!(
+            sqlite_file("sqlite://leadline.db?mode=rwc").as_deref(),
+            Some("leadline.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
     }
 }

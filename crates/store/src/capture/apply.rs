@@ -2,21 +2,21 @@
 
 use leadline_core::capture::{Known, OnDuplicate, Resolution, merge_profile, resolve};
 use leadline_core::{Activity, CaptureEvent, Channel, Stage};
-use sqlx::AnyConnection;
 
 use super::lead_ops::{self, LeadRow};
+use super::tx::Tx;
 use super::unit::{ActivityRow, LeadState, RowState, StageRow, Unit, VisitorState};
 use super::{CaptureOutcome, Captured};
 use crate::{Backend, Result, new_id, now_ms};
 
 /// Applies batches in one transaction and returns each batch's outcomes.
 pub(super) async fn apply_group(
-    conn: &mut AnyConnection,
+    conn: &mut sqlx::AnyConnection,
     backend: Backend,
     batches: &[&[CaptureEvent]],
 ) -> Result<Vec<Captured>> {
     let mut tx = begin(conn, backend).await?;
-    let outcomes = apply_in(&mut tx, batches).await?;
+    let outcomes = apply_in(&mut Tx::Any(&mut tx), batches).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -24,7 +24,7 @@ pub(super) async fn apply_group(
 /// Starts a write transaction. SQLite takes the write lock up front, so a read-then-write
 /// never meets a stale snapshot.
 pub(super) async fn begin(
-    conn: &mut AnyConnection,
+    conn: &mut sqlx::AnyConnection,
     backend: Backend,
 ) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
     Ok(match backend {
@@ -35,7 +35,7 @@ pub(super) async fn begin(
 
 /// Applies batches inside the caller's transaction.
 pub(super) async fn apply_in(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     batches: &[&[CaptureEvent]],
 ) -> Result<Vec<Captured>> {
     let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
@@ -53,7 +53,7 @@ pub(super) async fn apply_in(
 }
 
 async fn apply_event(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     unit: &mut Unit,
     ev: &CaptureEvent,
 ) -> Result<CaptureOutcome> {
@@ -175,11 +175,7 @@ fn known_leads(unit: &Unit, ev: &CaptureEvent) -> Known {
     }
 }
 
-async fn create_lead(
-    conn: &mut AnyConnection,
-    unit: &mut Unit,
-    ev: &CaptureEvent,
-) -> Result<String> {
+async fn create_lead(conn: &mut Tx<'_>, unit: &mut Unit, ev: &CaptureEvent) -> Result<String> {
     // The first touch is the visitor's earliest, when they browsed before identifying.
     let channel = ev.touch_channel().as_str().to_owned();
     let campaign = ev
@@ -226,7 +222,7 @@ fn capture_reason(ev: &CaptureEvent) -> String {
 }
 
 async fn account(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     unit: &mut Unit,
     domain: &str,
     name: Option<&str>,
@@ -240,7 +236,7 @@ async fn account(
 }
 
 async fn update_lead(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     unit: &mut Unit,
     ev: &CaptureEvent,
     lead_id: &str,
@@ -297,12 +293,7 @@ async fn update_lead(
 }
 
 /// Links the visitor to the lead and gives the lead the visitor's anonymous history.
-async fn stitch(
-    conn: &mut AnyConnection,
-    unit: &mut Unit,
-    anon: &str,
-    lead: &str,
-) -> Result<String> {
+async fn stitch(conn: &mut Tx<'_>, unit: &mut Unit, anon: &str, lead: &str) -> Result<String> {
     let Some(v) = unit.visitors.get_mut(anon) else {
         return Ok(String::new());
     };
@@ -320,18 +311,18 @@ async fn stitch(
         a.lead_id = Some(lead.to_owned());
     }
     if stored {
-        sqlx::query("UPDATE activities SET lead_id = $1 WHERE visitor_id = $2 AND lead_id IS NULL")
-            .bind(lead)
-            .bind(&vid)
-            .execute(&mut *conn)
-            .await?;
+        conn.execute(
+            "UPDATE activities SET lead_id = $1 WHERE visitor_id = $2 AND lead_id IS NULL",
+            vec![lead.into(), vid.as_str().into()],
+        )
+        .await?;
     }
     Ok(vid)
 }
 
 /// Merges `other` into `survivor`: buffered rows are written first, so the merge sees them.
 async fn merge_leads(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     unit: &mut Unit,
     survivor: &str,
     other: &str,
@@ -370,7 +361,7 @@ async fn merge_leads(
 
 /// A `group` call: the lead works at the company with this domain.
 async fn attach_group_account(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     unit: &mut Unit,
     lead: &str,
     domain: &str,

@@ -1,9 +1,7 @@
 //! Multi-row statements: one INSERT for hundreds of rows, one SELECT … IN (…) for hundreds of
 //! keys. Per-statement overhead, not SQLite itself, is what limits a row-at-a-time writer.
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AssertSqlSafe};
-
+use super::tx::{DbRow, Tx};
 use crate::Result;
 
 /// Keys per `IN (…)` list and rows per multi-row INSERT: well under both engines' parameter
@@ -51,8 +49,8 @@ impl From<Option<i64>> for Arg {
 /// Placeholders for `rows` × `cols` values. SQLite gets anonymous `?`: it resolves every
 /// *named* or numbered parameter (`$7`, `?7`) by a linear scan of those seen so far, which
 /// makes a statement with thousands of them quadratic to prepare. PostgreSQL needs `$N`.
-fn placeholders(conn: &AnyConnection, rows: usize, cols: usize) -> String {
-    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+fn placeholders(conn: &Tx<'_>, rows: usize, cols: usize) -> String {
+    let anonymous = conn.anonymous_placeholders();
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -75,22 +73,9 @@ fn placeholders(conn: &AnyConnection, rows: usize, cols: usize) -> String {
     s
 }
 
-fn bind_all(
-    mut q: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
-    rows: Vec<Vec<Arg>>,
-) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
-    for arg in rows.into_iter().flatten() {
-        q = match arg {
-            Arg::Text(v) => q.bind(v),
-            Arg::Int(v) => q.bind(v),
-        };
-    }
-    q
-}
-
 /// `INSERT INTO {head} VALUES (…),(…) {tail}` over `rows`, in chunks.
 pub(super) async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     head: &str,
     tail: &str,
     rows: Vec<Vec<Arg>>,
@@ -105,8 +90,7 @@ pub(super) async fn insert(
             "INSERT INTO {head} VALUES {} {tail}",
             placeholders(conn, chunk.len(), cols)
         );
-        bind_all(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .execute(&mut *conn)
+        conn.execute(&sql, chunk.into_iter().flatten().collect())
             .await?;
     }
     Ok(())
@@ -116,7 +100,7 @@ pub(super) async fn insert(
 /// WHERE {table}.id = v.id`; the first column of every row is the id. Works on SQLite
 /// (3.33+) and PostgreSQL alike.
 pub(super) async fn update_from_values(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     table: &str,
     cols: &str,
     set: &str,
@@ -132,8 +116,7 @@ pub(super) async fn update_from_values(
             "WITH v({cols}) AS (VALUES {}) UPDATE {table} SET {set} FROM v WHERE {table}.id = v.id",
             placeholders(conn, chunk.len(), ncols)
         );
-        bind_all(sqlx::query(AssertSqlSafe(sql)), chunk)
-            .execute(&mut *conn)
+        conn.execute(&sql, chunk.into_iter().flatten().collect())
             .await?;
     }
     Ok(())
@@ -141,20 +124,17 @@ pub(super) async fn update_from_values(
 
 /// `{select} WHERE {column} IN (…)` over `keys`, in chunks; all rows.
 pub(super) async fn select_in(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     select: &str,
     column: &str,
     keys: &[String],
-) -> Result<Vec<AnyRow>> {
+) -> Result<Vec<DbRow>> {
     let mut out = Vec::new();
     for chunk in keys.chunks(CHUNK) {
         let list = placeholders(conn, 1, chunk.len());
         let sql = format!("{select} WHERE {column} IN {list}");
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(k.as_str());
-        }
-        out.extend(q.fetch_all(&mut *conn).await?);
+        let args = chunk.iter().map(|k| Arg::from(k.as_str())).collect();
+        out.extend(conn.fetch_all(&sql, args).await?);
     }
     Ok(out)
 }

@@ -34,14 +34,12 @@ const SIDECAR_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS inbox (
   seq INTEGER PRIMARY KEY, received_at BIGINT NOT NULL, events BIGINT NOT NULL,
   payload TEXT NOT NULL, last_error TEXT)";
 
-/// Opens the SQLite inbox beside the database at `url` (a normalised `sqlite:` URL).
-pub(crate) async fn open_sidecar(url: &str) -> Result<AnyPool> {
-    let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let memory = path.ends_with(":memory:") || query.contains("mode=memory");
-    let inbox_url = if memory {
-        "sqlite::memory:".to_owned()
-    } else {
-        format!("{path}-inbox?mode=rwc")
+/// Opens the SQLite inbox beside the database file (in memory for an in-memory database).
+pub(crate) async fn open_sidecar(db_file: Option<&str>) -> Result<AnyPool> {
+    let memory = db_file.is_none();
+    let inbox_url = match db_file {
+        Some(path) => format!("sqlite://{path}-inbox?mode=rwc"),
+        None => "sqlite::memory:".to_owned(),
     };
     let options = AnyConnectOptions::from_str(&inbox_url)?
         .log_statements(tracing::log::LevelFilter::Off)
@@ -162,7 +160,13 @@ async fn append_loop(
 
 async fn append(conn: &mut AnyConnection, rows: Vec<Vec<Arg>>) -> Result<()> {
     let mut tx = sqlx::Connection::begin(conn).await?;
-    bulk::insert(&mut tx, "inbox (received_at, events, payload)", "", rows).await?;
+    bulk::insert(
+        &mut super::tx::Tx::Any(&mut tx),
+        "inbox (received_at, events, payload)",
+        "",
+        rows,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,11 +1,10 @@
 //! The SQL the capture pipeline runs on leads, visitors, accounts and campaigns.
 
 use leadline_core::{CaptureEvent, Channel, Email, Stage, Traits};
-use sqlx::{AnyConnection, Row};
-
 use std::collections::HashMap;
 
 use super::bulk::Arg;
+use super::tx::{DbRow, Tx};
 use crate::{Result, StoreError, new_id};
 
 /// A lead's capture-relevant columns.
@@ -65,15 +64,11 @@ impl LeadRow {
     }
 }
 
-pub(crate) async fn scalar(
-    conn: &mut AnyConnection,
-    sql: &str,
-    arg: &str,
-) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-        .bind(arg)
-        .fetch_optional(conn)
-        .await?)
+pub(crate) async fn scalar(conn: &mut Tx<'_>, sql: &str, arg: &str) -> Result<Option<String>> {
+    match conn.fetch_optional(sql, vec![arg.into()]).await? {
+        Some(r) => Ok(Some(r.try_get("id")?)),
+        None => Ok(None),
+    }
 }
 
 /// The lead columns the pipeline reads, for `bulk::select_in`.
@@ -81,7 +76,7 @@ pub(crate) const LEAD_SELECT: &str = "SELECT id, email, user_id, external_key, f
      consent, custom, account_id, stage FROM leads";
 
 /// Reads a row of [`LEAD_SELECT`].
-pub(crate) fn lead_row_from(r: &sqlx::any::AnyRow) -> Result<(String, LeadRow)> {
+pub(crate) fn lead_row_from(r: &DbRow) -> Result<(String, LeadRow)> {
     let id: String = r.try_get("id")?;
     let custom: String = r.try_get("custom")?;
     let stage: String = r.try_get("stage")?;
@@ -98,7 +93,7 @@ pub(crate) fn lead_row_from(r: &sqlx::any::AnyRow) -> Result<(String, LeadRow)> 
             company: r.try_get("company")?,
             country: r.try_get("country")?,
             website: r.try_get("website")?,
-            consent: r.try_get::<Option<i64>, _>("consent")?.map(|c| c != 0),
+            consent: r.try_get::<Option<i64>>("consent")?.map(|c| c != 0),
             custom: serde_json::from_str(&custom)
                 .map_err(|e| StoreError::Corrupt(format!("lead {id} custom fields: {e}")))?,
         },
@@ -109,11 +104,10 @@ pub(crate) fn lead_row_from(r: &sqlx::any::AnyRow) -> Result<(String, LeadRow)> 
     Ok((id, row))
 }
 
-pub(crate) async fn load(conn: &mut AnyConnection, id: &str) -> Result<LeadRow> {
+pub(crate) async fn load(conn: &mut Tx<'_>, id: &str) -> Result<LeadRow> {
     let sql = format!("{LEAD_SELECT} WHERE id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *conn)
+    let r = conn
+        .fetch_optional(&sql, vec![id.into()])
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(lead_row_from(&r)?.1)
@@ -160,61 +154,57 @@ pub(crate) fn insert_args(
     ]
 }
 
-pub(crate) async fn update(
-    conn: &mut AnyConnection,
-    now: i64,
-    id: &str,
-    row: &LeadRow,
-) -> Result<()> {
+pub(crate) async fn update(conn: &mut Tx<'_>, now: i64, id: &str, row: &LeadRow) -> Result<()> {
     let t = &row.traits;
-    sqlx::query(
+    conn.execute(
         "UPDATE leads SET email = $2, email_key = $3, user_id = $4, external_key = $5, first_name = $6, last_name = $7, \
          title = $8, phone = $9, company = $10, country = $11, website = $12, consent = $13, custom = $14, search = $15, \
          account_id = $16, stage = $17, updated_at = $18 WHERE id = $1",
+        vec![
+            id.into(),
+            row.email.as_ref().map(|e| e.as_str().to_owned()).into(),
+            row.email.as_ref().map(Email::key).into(),
+            row.user_id.as_deref().into(),
+            row.external_key.as_deref().into(),
+            t.first_name.as_deref().into(),
+            t.last_name.as_deref().into(),
+            t.title.as_deref().into(),
+            t.phone.as_deref().into(),
+            t.company.as_deref().into(),
+            t.country.as_deref().into(),
+            t.website.as_deref().into(),
+            t.consent.map(i64::from).into(),
+            serde_json::to_string(&t.custom)
+                .unwrap_or_else(|_| "{}".into())
+                .into(),
+            row.search_text().into(),
+            row.account_id.as_deref().into(),
+            row.stage.as_str().into(),
+            now.into(),
+        ],
     )
-    .bind(id)
-    .bind(row.email.as_ref().map(|e| e.as_str().to_owned()))
-    .bind(row.email.as_ref().map(Email::key))
-    .bind(row.user_id.as_deref())
-    .bind(row.external_key.as_deref())
-    .bind(t.first_name.as_deref())
-    .bind(t.last_name.as_deref())
-    .bind(t.title.as_deref())
-    .bind(t.phone.as_deref())
-    .bind(t.company.as_deref())
-    .bind(t.country.as_deref())
-    .bind(t.website.as_deref())
-    .bind(t.consent.map(i64::from))
-    .bind(serde_json::to_string(&t.custom).unwrap_or_else(|_| "{}".into()))
-    .bind(row.search_text())
-    .bind(row.account_id.as_deref())
-    .bind(row.stage.as_str())
-    .bind(now)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// The account for a company domain, created on first sight.
 pub(crate) async fn account_for_domain(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     now: i64,
     domain: &str,
     name: Option<&str>,
 ) -> Result<String> {
-    sqlx::query("INSERT INTO accounts (id, domain, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO NOTHING")
-        .bind(new_id())
-        .bind(domain)
-        .bind(name)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "INSERT INTO accounts (id, domain, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO NOTHING",
+        vec![new_id().into(), domain.into(), name.into(), now.into()],
+    )
+    .await?;
     if let Some(name) = name {
-        sqlx::query("UPDATE accounts SET name = $1 WHERE domain = $2 AND name IS NULL")
-            .bind(name)
-            .bind(domain)
-            .execute(&mut *conn)
-            .await?;
+        conn.execute(
+            "UPDATE accounts SET name = $1 WHERE domain = $2 AND name IS NULL",
+            vec![name.into(), domain.into()],
+        )
+        .await?;
     }
     scalar(conn, "SELECT id FROM accounts WHERE domain = $1", domain)
         .await?
@@ -224,7 +214,7 @@ pub(crate) async fn account_for_domain(
 /// The campaign a touch names, by its name or its UTM campaign key (case-insensitive);
 /// created on first sight, so a new `utm_campaign` shows up as a campaign to fill in.
 pub(crate) async fn campaign_id(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     cache: &mut HashMap<String, String>,
     now: i64,
     name: &str,
@@ -244,19 +234,20 @@ pub(crate) async fn campaign_id(
     let id = match found {
         Some(id) => id,
         None => {
-            sqlx::query(
+            conn.execute(
                 "INSERT INTO campaigns (id, name, name_key, channel, utm_source, utm_medium, utm_campaign, created_at) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (name_key) DO NOTHING",
+                vec![
+                    new_id().into(),
+                    name.trim().into(),
+                    key.as_str().into(),
+                    channel.as_str().into(),
+                    ev.utm.source.as_deref().into(),
+                    ev.utm.medium.as_deref().into(),
+                    ev.utm.campaign.as_deref().into(),
+                    now.into(),
+                ],
             )
-            .bind(new_id())
-            .bind(name.trim())
-            .bind(&key)
-            .bind(channel.as_str())
-            .bind(ev.utm.source.as_deref())
-            .bind(ev.utm.medium.as_deref())
-            .bind(ev.utm.campaign.as_deref())
-            .bind(now)
-            .execute(&mut *conn)
             .await?;
             scalar(conn, "SELECT id FROM campaigns WHERE name_key = $1", &key)
                 .await?

@@ -6,10 +6,10 @@
 use std::collections::{HashMap, HashSet};
 
 use leadline_core::CaptureEvent;
-use sqlx::{AnyConnection, Row};
 
 use super::bulk::{self, Arg};
 use super::lead_ops::{self, LeadRow};
+use super::tx::Tx;
 use crate::Result;
 
 /// Whether a cached row exists in the database and whether it changed.
@@ -91,11 +91,7 @@ const VISITOR_SELECT: &str = "SELECT id, anonymous_id, lead_id, first_seen_at, l
 
 impl Unit {
     /// Loads what `events` refer to: seen message ids, visitors, and leads by every identifier.
-    pub async fn prefetch(
-        conn: &mut AnyConnection,
-        events: &[&CaptureEvent],
-        now: i64,
-    ) -> Result<Unit> {
+    pub async fn prefetch(conn: &mut Tx<'_>, events: &[&CaptureEvent], now: i64) -> Result<Unit> {
         let mut unit = Unit {
             now,
             seen: HashSet::new(),
@@ -187,7 +183,7 @@ impl Unit {
     /// process creates the same account at the same time.
     async fn prefetch_accounts(
         &mut self,
-        conn: &mut AnyConnection,
+        conn: &mut Tx<'_>,
         events: &[&CaptureEvent],
     ) -> Result<()> {
         let mut wanted: HashMap<String, Option<String>> = HashMap::new();
@@ -230,7 +226,7 @@ impl Unit {
         Ok(())
     }
 
-    async fn load_accounts(&mut self, conn: &mut AnyConnection, domains: &[String]) -> Result<()> {
+    async fn load_accounts(&mut self, conn: &mut Tx<'_>, domains: &[String]) -> Result<()> {
         for r in bulk::select_in(conn, "SELECT id, domain FROM accounts", "domain", domains).await?
         {
             self.accounts.insert(r.try_get("domain")?, r.try_get("id")?);
@@ -265,7 +261,7 @@ impl Unit {
     }
 
     /// Writes everything buffered, then marks the cache clean.
-    pub async fn flush(&mut self, conn: &mut AnyConnection) -> Result<()> {
+    pub async fn flush(&mut self, conn: &mut Tx<'_>) -> Result<()> {
         let now = self.now;
         let new_visitors: Vec<Vec<Arg>> = self
             .visitors

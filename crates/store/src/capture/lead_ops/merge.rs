@@ -1,18 +1,17 @@
 //! Merging two leads proven to be one person: both histories kept, the merge recorded.
 
-use leadline_core::Stage;
-use leadline_core::capture::{OnDuplicate, merge_profile};
-use sqlx::{AnyConnection, Row};
-
+use super::super::tx::Tx;
 use super::{load, update};
 use crate::{Result, new_id};
+use leadline_core::Stage;
+use leadline_core::capture::{OnDuplicate, merge_profile};
 
 /// Merges lead `merged` into `survivor`: activities, visitors and stage history move over,
 /// blank profile fields are filled from the merged lead, the earlier first touch and the
 /// further lifecycle stage win, and the merged lead stays as a tombstone pointing at the
 /// survivor with a snapshot of what it was.
 pub(crate) async fn merge_into(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     now: i64,
     survivor: &str,
     merged: &str,
@@ -21,22 +20,18 @@ pub(crate) async fn merge_into(
     let snapshot = snapshot(conn, merged).await?;
     let gone = load(conn, merged).await?;
     let mut keep = load(conn, survivor).await?;
-    sqlx::query("UPDATE leads SET email = NULL, email_key = NULL, user_id = NULL, external_key = NULL, merged_into = $1, updated_at = $2 WHERE id = $3")
-        .bind(survivor)
-        .bind(now)
-        .bind(merged)
-        .execute(&mut *conn)
-        .await?;
+    conn.execute(
+        "UPDATE leads SET email = NULL, email_key = NULL, user_id = NULL, external_key = NULL, merged_into = $1, updated_at = $2 WHERE id = $3",
+        vec![survivor.into(), now.into(), merged.into()],
+    )
+    .await?;
     for sql in [
         "UPDATE activities SET lead_id = $1 WHERE lead_id = $2",
         "UPDATE visitors SET lead_id = $1 WHERE lead_id = $2",
         "UPDATE stage_changes SET lead_id = $1 WHERE lead_id = $2",
         "UPDATE leads SET merged_into = $1 WHERE merged_into = $2",
     ] {
-        sqlx::query(sql)
-            .bind(survivor)
-            .bind(merged)
-            .execute(&mut *conn)
+        conn.execute(sql, vec![survivor.into(), merged.into()])
             .await?;
     }
     keep.traits = merge_profile(&keep.traits, &gone.traits, OnDuplicate::Skip).0;
@@ -46,24 +41,25 @@ pub(crate) async fn merge_into(
     keep.account_id = keep.account_id.or(gone.account_id);
     keep.stage = further(keep.stage, gone.stage);
     update(conn, now, survivor, &keep).await?;
-    sqlx::query(
+    conn.execute(
         "UPDATE leads SET first_touch_at = m.first_touch_at, source_channel = m.source_channel, source_campaign_id = m.source_campaign_id \
          FROM (SELECT first_touch_at, source_channel, source_campaign_id FROM leads WHERE id = $2) AS m \
          WHERE leads.id = $1 AND m.first_touch_at < leads.first_touch_at",
+        vec![survivor.into(), merged.into()],
     )
-    .bind(survivor)
-    .bind(merged)
-    .execute(&mut *conn)
     .await?;
-    sqlx::query("INSERT INTO merges (id, survivor_id, merged_id, at, reason, snapshot) VALUES ($1,$2,$3,$4,$5,$6)")
-        .bind(new_id())
-        .bind(survivor)
-        .bind(merged)
-        .bind(now)
-        .bind(reason)
-        .bind(snapshot)
-        .execute(conn)
-        .await?;
+    conn.execute(
+        "INSERT INTO merges (id, survivor_id, merged_id, at, reason, snapshot) VALUES ($1,$2,$3,$4,$5,$6)",
+        vec![
+            new_id().into(),
+            survivor.into(),
+            merged.into(),
+            now.into(),
+            reason.into(),
+            snapshot.into(),
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -77,14 +73,15 @@ fn further(a: Stage, b: Stage) -> Stage {
     }
 }
 
-async fn snapshot(conn: &mut AnyConnection, id: &str) -> Result<String> {
-    let r = sqlx::query(
-        "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-         custom, stage, source_channel, source_campaign_id, first_touch_at, created_at FROM leads WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
+async fn snapshot(conn: &mut Tx<'_>, id: &str) -> Result<String> {
+    let r = conn
+        .fetch_optional(
+            "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
+             custom, stage, source_channel, source_campaign_id, first_touch_at, created_at FROM leads WHERE id = $1",
+            vec![id.into()],
+        )
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
     let mut map = serde_json::Map::new();
     for col in [
         "id",

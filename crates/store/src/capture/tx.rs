@@ -1,0 +1,208 @@
+//! The capture pipeline's write transaction, on either engine.
+//!
+//! PostgreSQL goes through sqlx. SQLite goes through rusqlite on the writer's own thread:
+//! sqlx's SQLite driver hands every statement and every result row to a worker thread and
+//! back, which cost more than SQLite's own work for the small statements a capture makes;
+//! rusqlite calls SQLite directly and keeps the statements prepared. Both link the same
+//! bundled SQLite (libsqlite3-sys).
+
+use std::sync::Arc;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, AssertSqlSafe};
+
+use super::bulk::Arg;
+use crate::{Result, StoreError};
+
+/// A connection inside an open write transaction.
+pub(crate) enum Tx<'c> {
+    Any(&'c mut AnyConnection),
+    Lite(&'c mut rusqlite::Connection),
+}
+
+/// One result row, read by column name.
+pub(crate) enum DbRow {
+    Any(AnyRow),
+    Lite {
+        columns: Arc<[String]>,
+        values: Vec<Value>,
+    },
+}
+
+/// A value read from SQLite.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+/// Types the pipeline reads from rows.
+pub(crate) trait FromValue: Sized {
+    fn from_value(v: &Value) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+impl DbRow {
+    /// The value of column `name`, or a decode error naming it.
+    pub fn try_get<T>(&self, name: &str) -> Result<T>
+    where
+        T: FromValue + for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+    {
+        match self {
+            DbRow::Any(r) => Ok(sqlx::Row::try_get(r, name)?),
+            DbRow::Lite { columns, values } => {
+                let i = columns
+                    .iter()
+                    .position(|c| c == name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("no column {name:?}")))?;
+                T::from_value(&values[i]).ok_or_else(|| {
+                    StoreError::Corrupt(format!("column {name:?} holds {:?}", values[i]))
+                })
+            }
+        }
+    }
+}
+
+impl Tx<'_> {
+    /// SQLite resolves named placeholders by a linear scan; bulk statements use `?` there.
+    pub fn anonymous_placeholders(&self) -> bool {
+        match self {
+            Tx::Any(c) => c.backend_name().eq_ignore_ascii_case("sqlite"),
+            Tx::Lite(_) => true,
+        }
+    }
+
+    /// Runs a statement; `$N` placeholders take `args[N-1]`, `?` ones take them in order.
+    pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        match self {
+            Tx::Any(c) => Ok(bind_any(sqlx::query(AssertSqlSafe(sql.to_owned())), args)
+                .execute(&mut **c)
+                .await?
+                .rows_affected()),
+            Tx::Lite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                bind_lite(&mut st, &args)?;
+                Ok(st.raw_execute()? as u64)
+            }
+        }
+    }
+
+    /// Runs a query and returns every row.
+    pub async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<DbRow>> {
+        match self {
+            Tx::Any(c) => Ok(bind_any(sqlx::query(AssertSqlSafe(sql.to_owned())), args)
+                .fetch_all(&mut **c)
+                .await?
+                .into_iter()
+                .map(DbRow::Any)
+                .collect()),
+            Tx::Lite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                bind_lite(&mut st, &args)?;
+                let columns: Arc<[String]> =
+                    st.column_names().into_iter().map(str::to_owned).collect();
+                let n = columns.len();
+                let mut rows = st.raw_query();
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let mut values = Vec::with_capacity(n);
+                    for i in 0..n {
+                        values.push(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(v) => Value::Int(v),
+                            rusqlite::types::ValueRef::Real(v) => Value::Int(v as i64),
+                            rusqlite::types::ValueRef::Text(t)
+                            | rusqlite::types::ValueRef::Blob(t) => {
+                                Value::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                        });
+                    }
+                    out.push(DbRow::Lite {
+                        columns: columns.clone(),
+                        values,
+                    });
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Runs a query and returns its first row, if any.
+    pub async fn fetch_optional(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<DbRow>> {
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
+    }
+}
+
+fn bind_any(
+    mut q: sqlx::query::Query<'_, Any, sqlx::any::AnyArguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
+    for arg in args {
+        q = match arg {
+            Arg::Text(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+fn bind_lite(st: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
+    for i in 1..=st.parameter_count() {
+        let at = match st.parameter_name(i) {
+            Some(name) if name.starts_with('$') => name[1..]
+                .parse::<usize>()
+                .map_err(|_| StoreError::Corrupt(format!("placeholder {name}")))?
+                .saturating_sub(1),
+            _ => i - 1,
+        };
+        match args.get(at) {
+            Some(Arg::Text(v)) => st.raw_bind_parameter(i, v.as_deref())?,
+            Some(Arg::Int(v)) => st.raw_bind_parameter(i, *v)?,
+            None => {
+                return Err(StoreError::Corrupt(format!(
+                    "placeholder {i} has no value ({} given)",
+                    args.len()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens the writer's own SQLite connection on `path`, set up like the pool's.
+pub(crate) fn open_lite(path: &str) -> Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+         PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
+    )?;
+    c.set_prepared_statement_cache_capacity(256);
+    Ok(c)
+}
