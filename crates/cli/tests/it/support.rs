@@ -71,8 +71,14 @@ pub async fn write_key(db: &str) -> String {
 }
 
 /// Message ids stored, among `ids`.
+/// How many of `ids` are stored, once a running server has applied its inbox (acknowledged
+/// tracking events are queued first and applied moments later).
 pub async fn stored(db: &str, ids: &[String]) -> usize {
     let store = Store::open(db).await.expect("open db");
+    store
+        .wait_for_inbox(std::time::Duration::from_secs(60))
+        .await
+        .expect("a running server applies the inbox");
     let n = store
         .count_activities_with_message_ids(ids)
         .await
