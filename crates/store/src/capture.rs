@@ -23,6 +23,7 @@ mod apply;
 mod bulk;
 pub(crate) mod inbox;
 mod lead_ops;
+mod lite;
 mod pipeline;
 mod tx;
 mod unit;
@@ -132,7 +133,7 @@ struct Writer {
     store: Store,
     conn: Option<PoolConnection<Any>>,
     /// The direct connection to an SQLite file (see `capture/tx.rs`).
-    lite: Option<rusqlite::Connection>,
+    lite: Option<lite::Lite>,
 }
 
 impl Writer {
@@ -148,16 +149,19 @@ impl Writer {
         if let Some(path) = self.store.sqlite_file() {
             let lite = match self.lite.take() {
                 Some(c) => c,
-                None => tx::open_lite(path)?,
+                None => lite::Lite::open(path)?,
             };
             let lite = self.lite.insert(lite);
-            lite.execute_batch("BEGIN IMMEDIATE")?;
-            let result = apply::apply_in(&mut tx::Tx::Lite(lite), batches).await;
-            let result = result.and_then(|r| Ok(lite.execute_batch("COMMIT").map(|()| r)?));
+            let conn = &mut lite.conn;
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let result = apply::apply_in(&mut tx::Tx::Lite(conn), batches).await;
+            let result = result.and_then(|r| Ok(conn.execute_batch("COMMIT").map(|()| r)?));
             if result.is_err() {
                 // Roll back whatever is open; the next group starts on a fresh connection.
-                let _ = lite.execute_batch("ROLLBACK");
+                let _ = conn.execute_batch("ROLLBACK");
                 self.lite = None;
+            } else {
+                lite.committed();
             }
             return result;
         }

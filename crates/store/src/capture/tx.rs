@@ -195,14 +195,3 @@ fn bind_lite(st: &mut rusqlite::Statement<'_>, args: &[Arg]) -> Result<()> {
     }
     Ok(())
 }
-
-/// Opens the writer's own SQLite connection on `path`, set up like the pool's.
-pub(crate) fn open_lite(path: &str) -> Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-         PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
-    )?;
-    c.set_prepared_statement_cache_capacity(256);
-    Ok(c)
-}

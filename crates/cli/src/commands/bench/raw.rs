@@ -1,7 +1,8 @@
-//! The references: the same rows written with bare SQL through sqlx's native drivers (no
-//! `Any` layer, no capture pipeline), one connection, prepared single-row inserts, one
-//! transaction per batch. On SQLite a separate file with the store's settings (WAL,
-//! `synchronous=NORMAL`); on PostgreSQL a scratch table in the bench database, dropped after.
+//! The references: the same rows written with bare SQL, no capture pipeline, one connection,
+//! prepared single-row inserts, one transaction per batch. On SQLite: SQLite's C API through
+//! rusqlite (the raw rate of the engine), a separate file with the store's settings (WAL,
+//! `synchronous=NORMAL`). On PostgreSQL: sqlx's native driver, a scratch table in the bench
+//! database, dropped after.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -10,8 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use leadline_store::Backend;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, PgPool, SqlitePool};
+use sqlx::{ConnectOptions, PgPool};
 
 use super::Target;
 use super::events::{Event, Kind, Stream};
@@ -29,8 +29,23 @@ impl RawRun {
 }
 
 enum Raw {
-    Sqlite(SqlitePool),
+    Sqlite(rusqlite::Connection),
     Pg(PgPool),
+}
+
+/// A bound value of a reference row.
+enum Val {
+    Text(Option<String>),
+    Int(i64),
+}
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Val::Text(v) => v.to_sql(),
+            Val::Int(v) => v.to_sql(),
+        }
+    }
 }
 
 /// The `activities` table of `migrations/*/0001_init.sql`, same columns, keys and indexes.
@@ -58,19 +73,11 @@ impl Raw {
     async fn open(target: &Target, file: &str, ddl: &'static str) -> anyhow::Result<Raw> {
         let raw = match target.backend {
             Backend::Sqlite => {
-                let options = SqliteConnectOptions::new()
-                    .filename(target.scratch.path().join(file))
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .disable_statement_logging();
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options)
-                    .await
+                let c = rusqlite::Connection::open(target.scratch.path().join(file))
                     .context("opening the reference SQLite file")?;
-                sqlx::raw_sql(ddl).execute(&pool).await?;
-                Raw::Sqlite(pool)
+                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
+                c.execute_batch(ddl)?;
+                Raw::Sqlite(c)
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(&target.url)?.disable_statement_logging();
@@ -94,35 +101,49 @@ impl Raw {
             };
             let _ = sqlx::query(sql).execute(pool).await;
         }
-        match self {
-            Raw::Sqlite(p) => p.close().await,
-            Raw::Pg(p) => p.close().await,
+        if let Raw::Pg(p) = self {
+            p.close().await;
         }
     }
-}
 
-/// Runs `$body` (binding `$row` to each of `$rows`) in one transaction on either pool.
-macro_rules! in_transaction {
-    ($raw:expr, $rows:expr, |$q:ident, $row:ident| $bind:expr) => {
-        match $raw {
-            Raw::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
-                for $row in $rows {
-                    let $q = sqlx::query(INSERT_SQL);
-                    $bind.execute(&mut *tx).await?;
+    /// Inserts `rows` with the prepared statement `sql`, in one transaction.
+    async fn insert_all(&self, sql: &'static str, rows: Vec<Vec<Val>>) -> anyhow::Result<()> {
+        match self {
+            Raw::Sqlite(c) => {
+                let tx = c.unchecked_transaction()?;
+                {
+                    let mut st = tx.prepare_cached(sql)?;
+                    for row in &rows {
+                        st.execute(rusqlite::params_from_iter(row))?;
+                    }
                 }
-                tx.commit().await?;
+                tx.commit()?;
             }
             Raw::Pg(pool) => {
                 let mut tx = pool.begin().await?;
-                for $row in $rows {
-                    let $q = sqlx::query(INSERT_SQL);
-                    $bind.execute(&mut *tx).await?;
+                for row in rows {
+                    let mut q = sqlx::query(sql);
+                    for v in row {
+                        q = match v {
+                            Val::Text(t) => q.bind(t),
+                            Val::Int(i) => q.bind(i),
+                        };
+                    }
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
             }
         }
-    };
+        Ok(())
+    }
+}
+
+fn text(s: &str) -> Val {
+    Val::Text(Some(s.to_owned()))
+}
+
+fn opt(s: Option<&str>) -> Val {
+    Val::Text(s.map(str::to_owned))
 }
 
 /// One activity row as the capture pipeline would write it for `ev` (without resolving
@@ -144,7 +165,6 @@ pub async fn activities(
     acked: &[u64],
     batch: usize,
 ) -> anyhow::Result<RawRun> {
-    const INSERT_SQL: &str = INSERT_ACTIVITY;
     let raw = Raw::open(target, "reference-activities.db", ACTIVITIES_DDL).await?;
     let now = leadline_store::now_ms();
     let mut spent = Duration::ZERO;
@@ -155,23 +175,28 @@ pub async fn activities(
         while left > 0 {
             let n = left.min(batch as u64);
             left -= n;
-            let chunk: Vec<ActivityRow> =
-                (0..n).map(|_| activity_row(stream.next_event())).collect();
+            let chunk: Vec<Vec<Val>> = (0..n)
+                .map(|_| {
+                    let r = activity_row(stream.next_event());
+                    vec![
+                        text(&r.id),
+                        text(&r.ev.message_id),
+                        opt(r.lead_id.as_deref()),
+                        opt(r.visitor_id.as_deref()),
+                        text(r.ev.kind.as_str()),
+                        opt((r.ev.kind != Kind::Identify).then_some(r.ev.name.as_str())),
+                        text(r.ev.channel),
+                        opt(r.campaign_id.as_deref()),
+                        Val::Int(now),
+                        Val::Int(now),
+                        text("source:bench"),
+                        opt(r.ev.properties.as_deref()),
+                        text(&r.ev.context),
+                    ]
+                })
+                .collect();
             let started = Instant::now();
-            in_transaction!(&raw, &chunk, |q, r| q
-                .bind(&r.id)
-                .bind(&r.ev.message_id)
-                .bind(r.lead_id.as_deref())
-                .bind(r.visitor_id.as_deref())
-                .bind(r.ev.kind.as_str())
-                .bind((r.ev.kind != Kind::Identify).then_some(r.ev.name.as_str()))
-                .bind(r.ev.channel)
-                .bind(r.campaign_id.as_deref())
-                .bind(now)
-                .bind(now)
-                .bind("source:bench")
-                .bind(r.ev.properties.as_deref())
-                .bind(r.ev.context.as_str()));
+            raw.insert_all(INSERT_ACTIVITY, chunk).await?;
             spent += started.elapsed();
             rows += n;
         }
@@ -196,7 +221,6 @@ fn activity_row(ev: Event) -> ActivityRow {
 /// Reads the CSV at `path` (the csv crate, no mapping or validation) and inserts every row,
 /// in transactions of 1,000. Time counts reading and inserting.
 pub async fn leads_from_csv(target: &Target, path: &Path) -> anyhow::Result<RawRun> {
-    const INSERT_SQL: &str = INSERT_LEAD;
     const CHUNK: usize = 1_000;
     let raw = Raw::open(target, "reference-leads.db", LEADS_DDL).await?;
     let started = Instant::now();
@@ -204,7 +228,7 @@ pub async fn leads_from_csv(target: &Target, path: &Path) -> anyhow::Result<RawR
         csv::Reader::from_path(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let now = leadline_store::now_ms();
     let mut rows = 0u64;
-    let mut chunk: Vec<[String; 9]> = Vec::with_capacity(CHUNK);
+    let mut chunk: Vec<Vec<Val>> = Vec::with_capacity(CHUNK);
     let mut records = reader.records();
     loop {
         let record = records.next().transpose()?;
@@ -215,32 +239,23 @@ pub async fn leads_from_csv(target: &Target, path: &Path) -> anyhow::Result<RawR
                 r.get(7).unwrap_or_default(),
                 r.get(8).unwrap_or_default()
             );
-            chunk.push([
-                leadline_store::new_id(),
-                f(0).to_lowercase(),
-                f(1),
-                f(2),
-                f(3),
-                f(4),
-                f(5),
-                f(6),
-                custom,
+            chunk.push(vec![
+                text(&leadline_store::new_id()),
+                text(&f(0).to_lowercase()),
+                text(&f(1)),
+                text(&f(2)),
+                text(&f(3)),
+                text(&f(4)),
+                text(&f(5)),
+                text(&f(6)),
+                text(&custom),
+                Val::Int(now),
             ]);
         }
         if chunk.len() == CHUNK || (record.is_none() && !chunk.is_empty()) {
-            in_transaction!(&raw, &chunk, |q, r| q
-                .bind(&r[0])
-                .bind(&r[1])
-                .bind(&r[2])
-                .bind(&r[3])
-                .bind(&r[4])
-                .bind(&r[5])
-                .bind(&r[6])
-                .bind(&r[7])
-                .bind(&r[8])
-                .bind(now));
             rows += chunk.len() as u64;
-            chunk.clear();
+            raw.insert_all(INSERT_LEAD, std::mem::take(&mut chunk))
+                .await?;
         }
         if record.is_none() {
             break;

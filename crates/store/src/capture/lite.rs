@@ -1,0 +1,72 @@
+//! The SQLite writer's own connection, and WAL checkpoints moved off its path.
+//!
+//! SQLite checkpoints the WAL inside the commit that crosses `wal_autocheckpoint`: the
+//! writer then copies pages into the database file and fsyncs before it can answer. Here the
+//! writer's connection never checkpoints; a thread of its own does, passively (never
+//! blocking the writer), after commits and every half second.
+
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::time::Duration;
+
+use crate::Result;
+
+/// How long the checkpointer waits for a commit before checkpointing anyway.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// The writer's connection, with the checkpointer that follows its commits.
+pub(super) struct Lite {
+    pub conn: rusqlite::Connection,
+    committed: Option<SyncSender<()>>,
+}
+
+impl Lite {
+    /// Opens `path` set up like the pool's connections, plus a checkpointer thread.
+    pub fn open(path: &str) -> Result<Lite> {
+        let conn = connect(path)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        let committed = match start_checkpointer(path) {
+            Ok(tx) => {
+                conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
+                Some(tx)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint thread; the writer checkpoints itself");
+                None
+            }
+        };
+        Ok(Lite { conn, committed })
+    }
+
+    /// Tells the checkpointer a transaction committed.
+    pub fn committed(&self) {
+        if let Some(tx) = &self.committed {
+            let _ = tx.try_send(());
+        }
+    }
+}
+
+fn connect(path: &str) -> Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open(path)?;
+    c.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+         PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
+    )?;
+    Ok(c)
+}
+
+/// Starts the checkpoint thread; it stops when the returned sender is dropped.
+fn start_checkpointer(path: &str) -> Result<SyncSender<()>> {
+    let conn = connect(path)?;
+    let (tx, rx) = mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("wal-checkpoint".into())
+        .spawn(move || {
+            while let Ok(()) | Err(RecvTimeoutError::Timeout) = rx.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| crate::StoreError::Corrupt(format!("cannot start a thread: {e}")))?;
+    Ok(tx)
+}
