@@ -42,10 +42,13 @@ pub struct Lead {
     pub updated_at: i64,
 }
 
+/// The columns of [`Lead`], over `leads l` joined by [`LEAD_JOINS`].
 const LEAD_COLUMNS: &str = "l.id, l.email, l.first_name, l.last_name, l.title, l.phone, l.company, l.country, l.website, \
     l.user_id, l.external_key, l.account_id, a.domain AS account_domain, l.stage, l.owner_id, l.source_channel, \
-    l.source_campaign_id, c.name AS source_campaign, l.first_touch_at, l.consent, l.custom, l.created_at, l.updated_at \
-    FROM leads l LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id";
+    l.source_campaign_id, c.name AS source_campaign, l.first_touch_at, l.consent, l.custom, l.created_at, l.updated_at";
+
+/// What [`LEAD_COLUMNS`] needs besides `leads l`.
+const LEAD_JOINS: &str = "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id";
 
 fn lead_from_row(r: &AnyRow) -> Result<Lead> {
     let custom: String = r.try_get("custom")?;
@@ -98,76 +101,79 @@ pub struct LeadFilter {
 }
 
 impl Store {
-    /// One page of leads matching `filter`, after `cursor`.
+    /// One page of leads matching `filter`, after `cursor`, in `filter.sort` order.
+    ///
+    /// `filter.q` is an email prefix when it looks like one (`ada@`, `ada@acme.com`): a range
+    /// of the email key index. Otherwise it is words, each matching the start of a word of
+    /// the lead's name, email or company, accents ignored (the `search` module).
     pub async fn list_leads(
         &self,
         filter: &LeadFilter,
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page<Lead>> {
-        let mut sql = format!("SELECT {LEAD_COLUMNS} WHERE l.merged_into IS NULL");
-        let mut args: Vec<String> = Vec::new();
-        let mut push = |sql: &mut String, cond: &str, v: String| {
-            args.push(v);
-            sql.push_str(&cond.replace('?', &format!("${}", args.len())));
-        };
-        let backend = self.backend();
+        let mut conds = Conds::default();
+        let mut words = None;
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let q = q.to_lowercase();
             match email_prefix(&q) {
                 // An address (or its start): an index range on the email key, instant at any size.
-                Some(prefix) if backend == crate::Backend::Sqlite => {
-                    push(&mut sql, " AND l.email_key >= ?", prefix.to_owned());
-                    push(
-                        &mut sql,
-                        " AND l.email_key < ?",
-                        format!("{prefix}\u{10FFFF}"),
-                    );
+                Some(prefix) if self.backend() == crate::Backend::Sqlite => {
+                    conds.and(" AND l.email_key >= ?", prefix);
+                    conds.and(" AND l.email_key < ?", format!("{prefix}\u{10FFFF}"));
                 }
                 // PostgreSQL's twin: `LIKE 'prefix%'` over the text_pattern_ops index, since a
                 // linguistic collation does not order by bytes.
-                Some(prefix) => push(
-                    &mut sql,
+                Some(prefix) => conds.and(
                     " AND l.email_key LIKE ? ESCAPE '\\'",
                     format!("{}%", escape_like(prefix)),
                 ),
-                // Names and companies: a substring scan, newest first, stopping at a page.
-                None => push(
-                    &mut sql,
-                    " AND l.search LIKE ? ESCAPE '\\'",
-                    format!("%{}%", escape_like(&q)),
-                ),
+                None => {
+                    let w = search::Words::parse(&q);
+                    if w.is_empty() {
+                        // Only punctuation: no word to look for, so nothing matches.
+                        return Ok(Page::from_overfetch(Vec::new(), limit, cursor_of));
+                    }
+                    words = Some(w);
+                }
             }
         }
-        for (col, v) in [
-            ("l.stage", &filter.stage),
-            ("l.owner_id", &filter.owner),
-            ("l.source_channel", &filter.source),
-            ("l.source_campaign_id", &filter.campaign),
-            ("l.account_id", &filter.account),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                push(&mut sql, &format!(" AND {col} = ?"), v.to_owned());
+        filter_conds(&mut conds, filter);
+        let n = limit + 1;
+        let items = match words {
+            Some(words) if self.backend() == crate::Backend::Sqlite => {
+                let limits = search::sqlite::Limits::default();
+                search::sqlite::page(self, &words, filter, cursor, n, limits).await?
             }
-        }
-        let (op, dir) = match filter.sort {
-            LeadSort::Newest => ("<", "DESC"),
-            LeadSort::Oldest => (">", "ASC"),
+            Some(words) => {
+                search::postgres::page(self, &words, conds, filter.sort, cursor, n).await?
+            }
+            None => self.plain_page(conds, filter.sort, cursor, n).await?,
         };
+        Ok(Page::from_overfetch(items, limit, cursor_of))
+    }
+
+    /// Up to `n` leads meeting `conds`, after `cursor`, in `sort` order.
+    async fn plain_page(
+        &self,
+        mut conds: Conds,
+        sort: LeadSort,
+        cursor: Option<&Cursor>,
+        n: usize,
+    ) -> Result<Vec<Lead>> {
+        let (op, dir) = sort.op_dir();
         if let Some(c) = cursor {
-            push(&mut sql, &format!(" AND l.id {op} ?"), c.id.clone());
+            conds.and(&format!(" AND l.id {op} ?"), c.id.as_str());
         }
-        sql.push_str(&format!(" ORDER BY l.id {dir} LIMIT {}", limit + 1));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for a in args {
-            query = query.bind(a);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        let items = rows.iter().map(lead_from_row).collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |l| Cursor {
-            key: None,
-            id: l.id.clone(),
-        }))
+        let sql = format!(
+            "SELECT {LEAD_COLUMNS} FROM leads l {LEAD_JOINS} WHERE l.merged_into IS NULL{} ORDER BY l.id {dir} LIMIT {n}",
+            conds.sql
+        );
+        let rows = conds
+            .bind(sqlx::query(AssertSqlSafe(sql)))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(lead_from_row).collect()
     }
 
     /// One lead by id; a merged lead's id leads to the lead it was merged into.
@@ -183,7 +189,7 @@ impl Store {
             Some(None) => id.to_owned(),
         };
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {LEAD_COLUMNS} WHERE l.id = $1"
+            "SELECT {LEAD_COLUMNS} FROM leads l {LEAD_JOINS} WHERE l.id = $1"
         )))
         .bind(&id)
         .fetch_optional(&self.pool)
@@ -220,6 +226,98 @@ impl Store {
     }
 }
 
+impl LeadSort {
+    /// The comparison that keeps ids after a cursor, and the direction of `ORDER BY id`.
+    fn op_dir(self) -> (&'static str, &'static str) {
+        match self {
+            LeadSort::Newest => ("<", "DESC"),
+            LeadSort::Oldest => (">", "ASC"),
+        }
+    }
+}
+
+/// The cursor after a lead.
+fn cursor_of(l: &Lead) -> Cursor {
+    Cursor {
+        key: None,
+        id: l.id.clone(),
+    }
+}
+
+/// The list filters other than `q` and the cursor, as conditions on `leads l`.
+fn filter_conds(conds: &mut Conds, filter: &LeadFilter) {
+    for (col, v) in [
+        ("l.stage", &filter.stage),
+        ("l.owner_id", &filter.owner),
+        ("l.source_channel", &filter.source),
+        ("l.source_campaign_id", &filter.campaign),
+        ("l.account_id", &filter.account),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            conds.and(&format!(" AND {col} = ?"), v);
+        }
+    }
+}
+
+/// A value bound to a statement.
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl From<&str> for Bind {
+    fn from(v: &str) -> Bind {
+        Bind::Text(v.to_owned())
+    }
+}
+impl From<String> for Bind {
+    fn from(v: String) -> Bind {
+        Bind::Text(v)
+    }
+}
+impl From<i64> for Bind {
+    fn from(v: i64) -> Bind {
+        Bind::Int(v)
+    }
+}
+
+/// SQL conditions, each starting with ` AND `, and the values of their `$N` parameters.
+#[derive(Debug, Clone, Default)]
+struct Conds {
+    sql: String,
+    args: Vec<Bind>,
+}
+
+impl Conds {
+    /// Adds `cond`, whose one `?` becomes the next `$N`, bound to `v`.
+    fn and(&mut self, cond: &str, v: impl Into<Bind>) {
+        let p = self.arg(v);
+        self.sql.push_str(&cond.replace('?', &p));
+    }
+
+    /// Binds `v` to the next parameter and returns its placeholder, `$N`, for SQL that is
+    /// not a condition of `self.sql`.
+    fn arg(&mut self, v: impl Into<Bind>) -> String {
+        self.args.push(v.into());
+        format!("${}", self.args.len())
+    }
+
+    /// Binds every value, in order.
+    fn bind<'q>(
+        &self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        for a in &self.args {
+            q = match a {
+                Bind::Text(v) => q.bind(v.clone()),
+                Bind::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }
+}
+
 /// The email prefix a search is, when it is one: it contains `@` past its first character
 /// (`ada@acme.com`, `ada@ac`); `@acme.com` is a domain search and scans instead.
 fn email_prefix(q: &str) -> Option<&str> {
@@ -232,5 +330,6 @@ pub(crate) fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+mod search;
 mod timeline;
 pub use timeline::{ActivityItem, Merge, StageChange};

@@ -8,9 +8,16 @@ use sqlx::Executor;
 
 use crate::{Backend, Result, Store};
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_lead_search.sql")),
+];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_lead_search.sql"),
+    ),
     (3, include_str!("../migrations/postgres/0003_inbox.sql")),
 ];
 

@@ -18,7 +18,11 @@ use crate::state::AppState;
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LeadQuery {
-    /// Free text: matches email, name and company.
+    /// Search. An email address or its start (`ada@`, `ada@acme.com`) matches the email.
+    /// Otherwise every word must match the start of a word of the lead's name, email or
+    /// company, accents and case ignored (`smi` finds Smith, `acme corp` finds Acme Corp,
+    /// `jose` finds José); words joined by punctuation must follow each other (`acme.com`).
+    /// Not a substring search: `mith` does not find Smith.
     q: Option<String>,
     #[param(schema_with = stage_schema)]
     stage: Option<String>,

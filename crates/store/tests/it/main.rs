@@ -4,4 +4,5 @@
 mod capture;
 mod inbox;
 mod jobs;
+mod lead_search;
 mod support;

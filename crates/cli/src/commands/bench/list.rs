@@ -11,7 +11,7 @@ use serde_json::json;
 use sqlx::AssertSqlSafe;
 
 use super::Target;
-use super::events::{LAST, Rng, person};
+use super::events::{FIRST, LAST, Rng, person};
 use super::report::{Percentiles, Report};
 
 /// Options of `leadline bench list`.
@@ -107,57 +107,67 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         .await?;
         deep.extend(id.map(|id| Cursor { key: None, id }));
     }
-    let names: Vec<String> = LAST.iter().map(|l| l.to_lowercase()).collect();
-    // One company in 4,999: the newest 50 matches sit about a quarter of the way down.
+    let lower =
+        |words: &[&str]| -> Vec<String> { words.iter().map(|w| w.to_lowercase()).collect() };
+    // Word prefixes of one company in 4,999 (`umb 4321` for "Umbrella 4321"): 200 leads.
     let companies: Vec<String> = [4321, 1234, 2500]
         .iter()
-        .map(|&k| person(k).company.to_lowercase())
+        .map(|&k| {
+            let company = person(k).company.to_lowercase();
+            let (word, number) = company.split_once(' ').unwrap_or((&company, ""));
+            format!("{} {number}", &word[..3])
+        })
         .collect();
-    let filter = |f: fn(&mut LeadFilter, String), v: &str| {
-        let mut filter = LeadFilter::default();
-        f(&mut filter, v.to_owned());
-        filter
+    let filter = |q: &str, stage: Option<&str>, cursor: Option<&Cursor>| {
+        let filter = LeadFilter {
+            q: (!q.is_empty()).then(|| q.to_owned()),
+            stage: stage.map(str::to_owned),
+            ..LeadFilter::default()
+        };
+        (filter, cursor.cloned())
+    };
+    let each = |qs: &[String], stage: Option<&str>| -> Vec<(LeadFilter, Option<Cursor>)> {
+        qs.iter().map(|q| filter(q, stage, None)).collect()
     };
     type Case = (&'static str, Vec<(LeadFilter, Option<Cursor>)>);
     let cases: Vec<Case> = vec![
-        ("first page", vec![(LeadFilter::default(), None)]),
-        (
-            "stage = mql",
-            vec![(filter(|f, v| f.stage = Some(v), "mql"), None)],
-        ),
+        ("first page", vec![filter("", None, None)]),
+        ("stage = mql", vec![filter("", Some("mql"), None)]),
         (
             "source = webinar",
-            vec![(filter(|f, v| f.source = Some(v), "webinar"), None)],
+            vec![(
+                LeadFilter {
+                    source: Some("webinar".into()),
+                    ..LeadFilter::default()
+                },
+                None,
+            )],
+        ),
+        ("q = a last name (4 %)", each(&lower(LAST), None)),
+        ("q = a first name (5 %)", each(&lower(FIRST), None)),
+        (
+            "q = a word of every lead",
+            each(&lower(&["example", "com"]), None),
         ),
         (
-            "q = a last name (4 %)",
-            names
-                .iter()
-                .map(|n| (filter(|f, v| f.q = Some(v), n), None))
-                .collect(),
+            "q = one letter (s, m, t)",
+            each(&lower(&["s", "m", "t"]), None),
         ),
+        ("q = one email", each(&emails, None)),
+        ("q = company word prefixes (0.02 %)", each(&companies, None)),
         (
-            "q = one email",
-            emails
-                .iter()
-                .map(|e| (filter(|f, v| f.q = Some(v), e), None))
-                .collect(),
+            "q = a first name, stage = sal (0.25 %)",
+            each(&lower(FIRST), Some("sal")),
         ),
-        (
-            "q = a company (0.02 %)",
-            companies
-                .iter()
-                .map(|c| (filter(|f, v| f.q = Some(v), c), None))
-                .collect(),
-        ),
-        (
-            "q = no match (full scan)",
-            vec![(filter(|f, v| f.q = Some(v), "zzyzx"), None)],
-        ),
+        ("q = no match", vec![filter("zzyzx", None, None)]),
         (
             "deep page via cursor",
-            deep.into_iter()
-                .map(|c| (LeadFilter::default(), Some(c)))
+            deep.iter().map(|c| filter("", None, Some(c))).collect(),
+        ),
+        (
+            "q = a word of every lead, deep page",
+            deep.iter()
+                .map(|c| filter("example", None, Some(c)))
                 .collect(),
         ),
     ];
