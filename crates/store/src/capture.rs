@@ -76,7 +76,7 @@ pub struct Capturer {
 }
 
 /// Events applied per transaction at most; more waiting requests go in the next one.
-const GROUP_LIMIT: usize = 10_000;
+const GROUP_LIMIT: usize = 5_000;
 
 impl Capturer {
     /// Starts the writer task on the current tokio runtime.

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::{CaptureOutcome, Capturer, Pipeline, StoreError};
 
 /// Rows per capture request.
-const CHUNK: usize = 2_000;
+const CHUNK: usize = 1_000;
 /// Row errors kept for the report; all are counted.
 pub const MAX_REPORTED_ERRORS: usize = 10_000;
 

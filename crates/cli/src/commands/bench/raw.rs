@@ -1,7 +1,7 @@
 //! The references: the same rows written with bare SQL, no capture pipeline, one connection,
 //! prepared single-row inserts, one transaction per batch. On SQLite: SQLite's C API through
 //! rusqlite (the raw rate of the engine), a separate file with the store's settings (WAL,
-//! `synchronous=NORMAL`). On PostgreSQL: sqlx's native driver, a scratch table in the bench
+//! `synchronous=NORMAL`, 32 MB page cache). On PostgreSQL: sqlx's native driver, a scratch table in the bench
 //! database, dropped after.
 
 use std::path::Path;
@@ -75,7 +75,9 @@ impl Raw {
             Backend::Sqlite => {
                 let c = rusqlite::Connection::open(target.scratch.path().join(file))
                     .context("opening the reference SQLite file")?;
-                c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
+                c.execute_batch(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;",
+                )?;
                 c.execute_batch(ddl)?;
                 Raw::Sqlite(c)
             }
