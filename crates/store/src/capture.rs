@@ -134,7 +134,12 @@ struct Writer {
     conn: Option<PoolConnection<Any>>,
     /// The direct connection to an SQLite file (see `capture/tx.rs`).
     lite: Option<lite::Lite>,
+    /// Failed attempts of inbox requests that met a conflict, by sequence number.
+    attempts: std::collections::HashMap<i64, u32>,
 }
+
+/// Attempts at an inbox request that keeps meeting conflicts before it is set aside.
+const MAX_ATTEMPTS: u32 = 5;
 
 impl Writer {
     async fn connection(&mut self) -> Result<&mut PoolConnection<Any>> {
@@ -184,6 +189,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>, queued: Arc<Notif
         store,
         conn: None,
         lite: None,
+        attempts: Default::default(),
     };
     // Start by draining what a previous run acknowledged and did not apply.
     let mut backlog = true;
@@ -262,10 +268,13 @@ impl Writer {
                 }
                 let batches: Vec<&[CaptureEvent]> =
                     chunk.batches.iter().map(Vec::as_slice).collect();
-                if let Err(e) = self.apply(&batches).await {
-                    self.set_aside_failing(&chunk, e).await?;
+                match self.apply(&batches).await {
+                    Ok(_) => inbox::forget(&self.store, chunk.last_seq).await?,
+                    Err(e) => {
+                        let applied = self.one_by_one(&chunk, e).await?;
+                        inbox::forget_each(&self.store, &applied).await?;
+                    }
                 }
-                inbox::forget(&self.store, chunk.last_seq).await?;
                 Ok(chunk.events())
             }
             Backend::Postgres => match self.claim_and_apply(inbox::CHUNK_REQUESTS).await? {
@@ -296,6 +305,11 @@ impl Writer {
     ) -> Result<Result<usize, (usize, StoreError)>> {
         let conn = self.connection().await?;
         let mut tx = apply::begin(conn, Backend::Postgres).await?;
+        // One server applies the inbox at a time: two appliers would race to create the same
+        // visitors and leads. The others find the lock taken and look again later.
+        if !inbox::try_lock_applier(&mut tx).await? {
+            return Ok(Ok(0));
+        }
         let chunk = inbox::claim(&mut tx, requests).await?;
         if chunk.batches.is_empty() {
             tx.commit().await?;
@@ -311,23 +325,38 @@ impl Writer {
                 drop(tx);
                 self.conn = None;
                 if let [seq] = chunk.seqs[..] {
-                    inbox::mark_failed(&self.store, seq, &e.to_string()).await?;
+                    self.failed(seq, &e).await?;
                 }
                 Ok(Err((chunk.seqs.len(), e)))
             }
         }
     }
 
-    /// A chunk failed as a whole: apply its requests one by one, and set aside (with the
-    /// error) those that fail on their own, so one bad request cannot stop the inbox.
-    async fn set_aside_failing(&mut self, chunk: &inbox::Chunk, e: StoreError) -> Result<()> {
+    /// A chunk failed as a whole: applies its requests one by one and returns those applied.
+    async fn one_by_one(&mut self, chunk: &inbox::Chunk, e: StoreError) -> Result<Vec<i64>> {
         tracing::warn!(error = %e, "an inbox chunk failed; applying its requests one by one");
+        let mut applied = Vec::new();
         for (seq, events) in chunk.seqs.iter().zip(&chunk.batches) {
-            if let Err(e) = self.apply(&[events]).await {
-                tracing::error!(error = %e, seq, "an inbox request fails; set aside");
-                inbox::mark_failed(&self.store, *seq, &e.to_string()).await?;
+            match self.apply(&[events]).await {
+                Ok(_) => applied.push(*seq),
+                Err(e) => self.failed(*seq, &e).await?,
             }
         }
-        Ok(())
+        Ok(applied)
+    }
+
+    /// A request failed on its own. A conflict with another writer is retried later; any
+    /// other error, or a conflict that keeps coming back, sets the request aside with the
+    /// error, so one bad request cannot stop the inbox.
+    async fn failed(&mut self, seq: i64, e: &StoreError) -> Result<()> {
+        let attempts = self.attempts.entry(seq).or_insert(0);
+        *attempts += 1;
+        if e.is_transient() && *attempts < MAX_ATTEMPTS {
+            tracing::warn!(error = %e, seq, "an inbox request met a conflict; retrying later");
+            return Ok(());
+        }
+        self.attempts.remove(&seq);
+        tracing::error!(error = %e, seq, "an inbox request fails; set aside");
+        inbox::mark_failed(&self.store, seq, &e.to_string()).await
     }
 }

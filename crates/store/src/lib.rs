@@ -44,6 +44,25 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
+    /// A conflict with another writer (unique key raced, lock busy, serialization): trying
+    /// again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(d)) => {
+                d.is_unique_violation()
+                    || matches!(d.code().as_deref(), Some("40001" | "40P01" | "55P03"))
+                    || d.message().contains("database is locked")
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::ConstraintViolation
+            ),
+            _ => false,
+        }
+    }
+
     /// Turns a unique-constraint violation into [`StoreError::Conflict`] naming `what`.
     pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &str) -> StoreError {
         match &e {

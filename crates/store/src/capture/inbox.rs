@@ -241,6 +241,28 @@ pub(super) async fn forget(store: &Store, last_seq: i64) -> Result<()> {
     Ok(())
 }
 
+/// Deletes the given SQLite inbox requests (after a chunk was applied request by request).
+pub(super) async fn forget_each(store: &Store, seqs: &[i64]) -> Result<()> {
+    for seq in seqs {
+        sqlx::query("DELETE FROM inbox WHERE seq = $1")
+            .bind(*seq)
+            .execute(&store.inbox)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An arbitrary constant naming the PostgreSQL lock of the inbox applier.
+const APPLIER_LOCK: i64 = 0x4c4c_494e_424f_5831;
+
+/// Takes the inbox applier's lock for the rest of `tx`; false when another server holds it.
+pub(super) async fn try_lock_applier(tx: &mut AnyConnection) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(APPLIER_LOCK)
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
 /// Claims and deletes the oldest unclaimed requests of the PostgreSQL inbox inside `tx`:
 /// they are gone when `tx` commits and back when it rolls back.
 pub(super) async fn claim(tx: &mut AnyConnection, requests: i64) -> Result<Chunk> {

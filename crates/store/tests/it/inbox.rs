@@ -78,10 +78,19 @@ async fn two_writers_draining_one_inbox_store_each_event_once() {
     let db = test_db().await;
     // Two servers on one database: both apply the inbox, possibly the same chunk (SQLite).
     let mut pending = Vec::new();
-    for i in 0..40 {
+    // More requests than one chunk claims, so both appliers get work.
+    for i in 0..600 {
         let c = db.capturer.clone();
-        let events: Vec<CaptureEvent> = (0..50)
-            .map(|j| page(&format!("b{i}-{j}"), &format!("anon-{i}"), 1_000 + j))
+        // Requests i and i + 300 share a new visitor, and one chunk claims at most 256
+        // requests: the two appliers race to create the same visitors.
+        let events: Vec<CaptureEvent> = (0..5)
+            .map(|j| {
+                page(
+                    &format!("b{i}-{j}"),
+                    &format!("anon-{}", i % 300),
+                    1_000 + j,
+                )
+            })
             .collect();
         pending.push(tokio::spawn(async move { c.enqueue(events).await }));
     }
@@ -94,14 +103,19 @@ async fn two_writers_draining_one_inbox_store_each_event_once() {
         .await
         .unwrap();
     drop(next);
-    let ids: Vec<String> = (0..40)
-        .flat_map(|i| (0..50).map(move |j| format!("b{i}-{j}")))
+    let ids: Vec<String> = (0..600)
+        .flat_map(|i| (0..5).map(move |j| format!("b{i}-{j}")))
         .collect();
     assert_eq!(
         db.store
             .count_activities_with_message_ids(&ids)
             .await
             .unwrap(),
-        2_000
+        3_000
+    );
+    assert_eq!(
+        db.store.inbox_depth().await.unwrap(),
+        InboxDepth::default(),
+        "nothing set aside"
     );
 }
