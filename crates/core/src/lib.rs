@@ -10,6 +10,7 @@ pub mod email;
 pub mod export;
 pub mod form;
 pub mod import;
+pub mod lifecycle;
 pub mod qualify;
 pub mod segment;
 pub mod stage;
