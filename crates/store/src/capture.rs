@@ -79,7 +79,8 @@ pub struct Capturer {
 const GROUP_LIMIT: usize = 5_000;
 
 impl Capturer {
-    /// Starts the writer task on the current tokio runtime.
+    /// Starts the writer: on SQLite a thread of its own (it calls SQLite directly), on
+    /// PostgreSQL a task on the current tokio runtime; and the inbox's queueing task.
     pub fn start(store: Store) -> Capturer {
         let (tx, rx) = mpsc::channel::<Request>(1024);
         let queued = Arc::new(Notify::new());
@@ -269,7 +270,10 @@ impl Writer {
                 let batches: Vec<&[CaptureEvent]> =
                     chunk.batches.iter().map(Vec::as_slice).collect();
                 match self.apply(&batches).await {
-                    Ok(_) => inbox::forget(&self.store, chunk.last_seq).await?,
+                    Ok(_) => {
+                        inbox::forget(&self.store, chunk.last_seq).await?;
+                        self.attempts.retain(|seq, _| *seq > chunk.last_seq);
+                    }
                     Err(e) => {
                         let applied = self.one_by_one(&chunk, e).await?;
                         inbox::forget_each(&self.store, &applied).await?;
@@ -319,6 +323,9 @@ impl Writer {
         match apply::apply_in(&mut tx::Tx::Any(&mut tx), &batches).await {
             Ok(_) => {
                 tx.commit().await?;
+                for seq in &chunk.seqs {
+                    self.attempts.remove(seq);
+                }
                 Ok(Ok(chunk.events()))
             }
             Err(e) => {
@@ -338,7 +345,10 @@ impl Writer {
         let mut applied = Vec::new();
         for (seq, events) in chunk.seqs.iter().zip(&chunk.batches) {
             match self.apply(&[events]).await {
-                Ok(_) => applied.push(*seq),
+                Ok(_) => {
+                    self.attempts.remove(seq);
+                    applied.push(*seq);
+                }
                 Err(e) => self.failed(*seq, &e).await?,
             }
         }
