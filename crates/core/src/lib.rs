@@ -8,6 +8,7 @@ pub mod channel;
 pub mod demo;
 pub mod email;
 pub mod export;
+pub mod filter;
 pub mod form;
 pub mod import;
 pub mod lifecycle;
