@@ -104,6 +104,7 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{what} already exists"),
             ),
+            StoreError::Invalid(msg) => ApiError::new(StatusCode::BAD_REQUEST, "invalid", msg),
             other => {
                 // The cause is logged once, here at the boundary; it never holds personal data
                 // (queries are parameterised, so values do not appear in sqlx errors).

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod leads;
 mod migrate;
 pub mod page;
+pub mod segments;
 pub mod settings;
 pub mod testing;
 
@@ -38,6 +39,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A request the store cannot carry out as asked (a filter naming an unknown field).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Result alias for storage calls.

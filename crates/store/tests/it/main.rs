@@ -5,4 +5,5 @@ mod capture;
 mod inbox;
 mod jobs;
 mod lead_search;
+mod segments;
 mod support;
