@@ -81,7 +81,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
     let store = target.open_empty().await?;
     let pool = target.any_pool().await?;
     let started = Instant::now();
-    let emails = fill(&pool, &args)
+    let emails = fill(&pool, args.leads, args.seed)
         .await
         .context("building the bench database")?;
     eprintln!(
@@ -217,7 +217,13 @@ async fn time_reference(pool: &sqlx::AnyPool, runs: usize) -> anyhow::Result<Per
 
 /// Inserts campaigns, accounts and `args.leads` leads with bare SQL in large transactions;
 /// returns a sample of emails for the text-search query.
-async fn fill(pool: &sqlx::AnyPool, args: &Args) -> anyhow::Result<Vec<String>> {
+/// Fills the database with `leads` synthetic leads (bare multi-row inserts); returns a
+/// sample of their email addresses.
+pub(super) async fn fill(
+    pool: &sqlx::AnyPool,
+    leads: u64,
+    seed: u64,
+) -> anyhow::Result<Vec<String>> {
     let now = leadline_store::now_ms();
     let mut tx = pool.begin().await?;
     let mut campaigns: Vec<(&str, Vec<String>)> = Vec::new();
@@ -251,7 +257,7 @@ async fn fill(pool: &sqlx::AnyPool, args: &Args) -> anyhow::Result<Vec<String>> 
         accounts.push(id);
     }
     tx.commit().await?;
-    let mut rng = Rng::new(args.seed);
+    let mut rng = Rng::new(seed);
     let channels: Vec<((&str, usize), u64)> = CHANNELS
         .iter()
         .enumerate()
@@ -261,10 +267,10 @@ async fn fill(pool: &sqlx::AnyPool, args: &Args) -> anyhow::Result<Vec<String>> 
     const ROWS: u64 = 500;
     const COLUMNS: usize = 16;
     let mut done = 0;
-    while done < args.leads {
+    while done < leads {
         let mut tx = pool.begin().await?;
         for _ in 0..100 {
-            let n = ROWS.min(args.leads - done);
+            let n = ROWS.min(leads - done);
             if n == 0 {
                 break;
             }
@@ -283,7 +289,7 @@ async fn fill(pool: &sqlx::AnyPool, args: &Args) -> anyhow::Result<Vec<String>> 
             for i in done..done + n {
                 let p = person(i);
                 let email = p.email.clone();
-                if i % (args.leads / 200).max(1) == 7 {
+                if i % (leads / 200).max(1) == 7 {
                     emails.push(email.clone());
                 }
                 let (channel, ci) = weighted(&mut rng, &channels);
@@ -293,7 +299,7 @@ async fn fill(pool: &sqlx::AnyPool, args: &Args) -> anyhow::Result<Vec<String>> 
                     .cloned();
                 let account =
                     (rng.below(10) < 7).then(|| accounts[rng.below(ACCOUNTS) as usize].clone());
-                let at = now - (args.leads - i) as i64 * 30_000;
+                let at = now - (leads - i) as i64 * 30_000;
                 q = q
                     .bind(leadline_store::new_id())
                     .bind(email.clone())

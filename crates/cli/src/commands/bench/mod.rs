@@ -21,6 +21,7 @@ mod ingest;
 mod list;
 mod raw;
 mod report;
+mod segment;
 
 /// Options of `leadline bench`.
 #[derive(clap::Args)]
@@ -41,6 +42,8 @@ enum Bench {
     Import(import::Args),
     /// Lead list queries on a large database against a bare `SELECT id … LIMIT 50`.
     List(list::Args),
+    /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
+    Segment(segment::Args),
 }
 
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
@@ -51,6 +54,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Ingest(a) => ingest::run(&target, a).await?,
         Bench::Import(a) => import::run(&target, a).await?,
         Bench::List(a) => list::run(&target, a).await?,
+        Bench::Segment(a) => segment::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
