@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod channel;
+pub mod dedupe;
 pub mod demo;
 pub mod email;
 pub mod export;
