@@ -14,6 +14,7 @@ pub mod form;
 pub mod import;
 pub mod lifecycle;
 pub mod qualify;
+pub mod scoring;
 pub mod segment;
 pub mod stage;
 pub mod time;
