@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Facts;
+use crate::capture::PROFILE_FIELDS;
 
 /// A parsed rule with its name (its reason code is `custom:<name>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,18 +46,8 @@ const OPS: &[(&str, Op)] = &[
     ("in", Op::In),
 ];
 
-/// The fields a rule may name; `custom.<name>` reaches custom fields.
-const FIELDS: &[&str] = &[
-    "email",
-    "email_domain",
-    "first_name",
-    "last_name",
-    "title",
-    "phone",
-    "company",
-    "country",
-    "website",
-];
+/// The field a rule may name besides the profile fields; `custom.<name>` reaches custom fields.
+const EMAIL_DOMAIN: &str = "email_domain";
 
 /// Why a rule does not parse, and where (1-based column).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,12 +74,12 @@ impl CustomRule {
             return Err(err(start, "expected a field name".into()));
         }
         let custom = field.strip_prefix("custom.").is_some_and(|n| !n.is_empty());
-        if !custom && !FIELDS.contains(&field.as_str()) {
+        if !custom && field != EMAIL_DOMAIN && !PROFILE_FIELDS.contains(&field.as_str()) {
             return Err(err(
                 start,
                 format!(
-                    "unknown field {field:?}; expected one of {} or custom.NAME",
-                    FIELDS.join(", ")
+                    "unknown field {field:?}; expected one of {}, {EMAIL_DOMAIN} or custom.NAME",
+                    PROFILE_FIELDS.join(", ")
                 ),
             ));
         }
@@ -174,15 +165,8 @@ impl CustomRule {
         }
         match self.field.as_str() {
             "email" => facts.email.map(|e| e.as_str().to_owned()),
-            "email_domain" => facts.email.map(|e| e.domain().to_owned()),
-            "first_name" => t.first_name.clone(),
-            "last_name" => t.last_name.clone(),
-            "title" => t.title.clone(),
-            "phone" => t.phone.clone(),
-            "company" => t.company.clone(),
-            "country" => t.country.clone(),
-            "website" => t.website.clone(),
-            _ => None,
+            EMAIL_DOMAIN => facts.email.map(|e| e.domain().to_owned()),
+            field => t.get(field).map(str::to_owned),
         }
     }
 }
