@@ -41,11 +41,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = normalise_url(url)?;
-        // sqlx would log every slow statement with its full text at WARN: noisy, and the
-        // logging policy wants no SQL in production logs by default.
-        let options = AnyConnectOptions::from_str(&url)?
-            .log_statements(tracing::log::LevelFilter::Off)
-            .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1));
+        let options = quiet_options(&url)?;
         let max = if backend == Backend::Sqlite { 8 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
@@ -54,11 +50,7 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-                             PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
-                        )
-                        .await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                     }
                     Ok(())
                 })
@@ -113,6 +105,20 @@ impl Store {
         self.pool.close().await;
         self.inbox.close().await;
     }
+}
+
+/// Every connection to the SQLite database, pooled or the capture writer's own: WAL, a 32 MB
+/// page cache, foreign keys, and waiting (not failing) on a busy lock.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
+     PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;";
+
+/// Connect options for `url` that keep SQL out of the logs: sqlx would log every slow
+/// statement with its full text at WARN, and the logging policy wants no SQL in production
+/// logs by default.
+pub(crate) fn quiet_options(url: &str) -> Result<AnyConnectOptions> {
+    Ok(AnyConnectOptions::from_str(url)?
+        .log_statements(tracing::log::LevelFilter::Off)
+        .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1)))
 }
 
 fn normalise_url(url: &str) -> Result<(Backend, String)> {

@@ -14,12 +14,12 @@
 //! is a table of the main database; a chunk is claimed with `FOR UPDATE SKIP LOCKED`, applied
 //! and deleted in one transaction, so several servers share the work.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use leadline_core::CaptureEvent;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, Row};
+use sqlx::any::AnyPoolOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bulk::{self, Arg};
@@ -41,9 +41,7 @@ pub(crate) async fn open_sidecar(db_file: Option<&str>) -> Result<AnyPool> {
         Some(path) => format!("sqlite://{path}-inbox?mode=rwc"),
         None => "sqlite::memory:".to_owned(),
     };
-    let options = AnyConnectOptions::from_str(&inbox_url)?
-        .log_statements(tracing::log::LevelFilter::Off)
-        .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_secs(1));
+    let options = crate::db::quiet_options(&inbox_url)?;
     let pool = AnyPoolOptions::new()
         // One connection for an in-memory inbox: each connection would be its own database.
         .max_connections(if memory { 1 } else { 4 })
@@ -111,51 +109,48 @@ async fn append_loop(
                 Err(_) => break,
             }
         }
-        let conn = match &mut conn {
-            Some(c) => c,
-            None => match store.inbox.acquire().await {
-                Ok(c) => conn.insert(c),
-                Err(e) => {
-                    let msg = e.to_string();
-                    for r in group {
-                        let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone())));
-                    }
-                    continue;
-                }
-            },
-        };
-        let rows: Result<Vec<Vec<Arg>>> = group
-            .iter()
-            .map(|r| {
-                let payload = serde_json::to_string(&r.events)
-                    .map_err(|e| StoreError::Corrupt(format!("an event does not encode: {e}")))?;
-                Ok(vec![
-                    now_ms().into(),
-                    (r.events.len() as i64).into(),
-                    payload.into(),
-                ])
-            })
-            .collect();
-        let result = match rows {
-            Ok(rows) => append(conn, rows).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => {
-                queued.notify_one();
-                for r in group {
-                    let _ = r.reply.send(Ok(()));
-                }
-            }
+        let result = append_group(&store, &mut conn, &group).await;
+        match &result {
+            Ok(()) => queued.notify_one(),
             Err(e) => {
                 tracing::warn!(error = %e, "appending to the inbox failed");
-                let msg = e.to_string();
-                for r in group {
-                    let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone())));
-                }
+                // The connection may be broken; the next group starts on a fresh one.
+                conn = None;
             }
         }
+        for r in group {
+            let answer = match &result {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Corrupt(e.to_string())),
+            };
+            let _ = r.reply.send(answer);
+        }
     }
+}
+
+/// Appends one row per request, all in one transaction, on the kept connection.
+async fn append_group(
+    store: &Store,
+    conn: &mut Option<PoolConnection<Any>>,
+    group: &[Request],
+) -> Result<()> {
+    let rows = group
+        .iter()
+        .map(|r| {
+            let payload = serde_json::to_string(&r.events)
+                .map_err(|e| StoreError::Corrupt(format!("an event does not encode: {e}")))?;
+            Ok(vec![
+                now_ms().into(),
+                (r.events.len() as i64).into(),
+                payload.into(),
+            ])
+        })
+        .collect::<Result<Vec<Vec<Arg>>>>()?;
+    let c = match conn.take() {
+        Some(c) => c,
+        None => store.inbox.acquire().await?,
+    };
+    append(conn.insert(c), rows).await
 }
 
 async fn append(conn: &mut AnyConnection, rows: Vec<Vec<Arg>>) -> Result<()> {

@@ -20,7 +20,8 @@ pub(super) struct Lite {
 }
 
 impl Lite {
-    /// Opens `path` set up like the pool's connections, plus a checkpointer thread.
+    /// Opens `path` set up like the pool's connections (`SQLITE_PRAGMAS`), plus a
+    /// checkpointer thread.
     pub fn open(path: &str) -> Result<Lite> {
         let conn = connect(path)?;
         conn.set_prepared_statement_cache_capacity(256);
@@ -47,10 +48,7 @@ impl Lite {
 
 fn connect(path: &str) -> Result<rusqlite::Connection> {
     let c = rusqlite::Connection::open(path)?;
-    c.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; \
-         PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;",
-    )?;
+    c.execute_batch(crate::db::SQLITE_PRAGMAS)?;
     Ok(c)
 }
 
