@@ -20,12 +20,12 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use crate::{Backend, Result, Store, StoreError};
 
 mod apply;
-mod bulk;
+pub(crate) mod bulk;
 pub(crate) mod inbox;
 mod lead_ops;
 mod lite;
 mod pipeline;
-mod tx;
+pub(crate) mod tx;
 mod unit;
 
 pub use pipeline::Pipeline;

@@ -4,20 +4,15 @@
 
 use leadline_core::filter::{Cmp, Expr, Literal};
 
+use crate::capture::bulk::Arg;
+use crate::capture::tx::bind_any;
 use crate::{Backend, Result, Store, StoreError};
 
 /// A compiled condition: SQL over the alias `l` (leads) and its bound values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Compiled {
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
     pub sql: String,
-    pub args: Vec<Bound>,
-}
-
-/// A bound value of a compiled condition.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Bound {
-    Text(String),
-    Int(i64),
+    pub args: Vec<Arg>,
 }
 
 /// Lead columns a filter may name, and the columns they are.
@@ -43,11 +38,11 @@ const TIME_FIELDS: &[(&str, &str)] = &[
 struct Compiler {
     backend: Backend,
     now: i64,
-    args: Vec<Bound>,
+    args: Vec<Arg>,
 }
 
 /// Compiles `expr` for `backend`, with relative dates resolved against `now` (epoch ms).
-pub fn compile(expr: &Expr, backend: Backend, now: i64) -> Result<Compiled> {
+pub(crate) fn compile(expr: &Expr, backend: Backend, now: i64) -> Result<Compiled> {
     let mut c = Compiler {
         backend,
         now,
@@ -62,7 +57,7 @@ fn unsupported(msg: String) -> StoreError {
 }
 
 impl Compiler {
-    fn bind(&mut self, v: Bound) -> String {
+    fn bind(&mut self, v: Arg) -> String {
         self.args.push(v);
         format!("${}", self.args.len())
     }
@@ -84,7 +79,7 @@ impl Compiler {
     /// The SQL text of a text field (lowercased), or `None` for a time field.
     fn text_column(&mut self, field: &str) -> Result<Option<String>> {
         if let Some(name) = field.strip_prefix("custom.") {
-            let key = self.bind(Bound::Text(match self.backend {
+            let key = self.bind(Arg::from(match self.backend {
                 Backend::Sqlite => format!("$.\"{name}\""),
                 Backend::Postgres => name.to_owned(),
             }));
@@ -131,7 +126,7 @@ impl Compiler {
                     .replace('\\', "\\\\")
                     .replace('%', "\\%")
                     .replace('_', "\\_");
-                let p = self.bind(Bound::Text(format!("%{escaped}%")));
+                let p = self.bind(Arg::from(format!("%{escaped}%")));
                 Ok(format!("{col} LIKE {p} ESCAPE '\\'"))
             }
             Expr::Truthy { field } => match self.text_column(field)? {
@@ -147,15 +142,15 @@ impl Compiler {
                 op,
                 count,
             } => {
-                let k = self.bind(Bound::Text(kind.clone()));
+                let k = self.bind(Arg::from(kind.clone()));
                 let mut sql = format!(
                     "(SELECT COUNT(*) FROM activities a WHERE a.lead_id = l.id AND a.type = {k}"
                 );
                 if let Some(w) = within_ms {
-                    let since = self.bind(Bound::Int(self.now - w));
+                    let since = self.bind(Arg::from(self.now - w));
                     sql.push_str(&format!(" AND a.occurred_at >= {since}"));
                 }
-                let n = self.bind(Bound::Int(*count));
+                let n = self.bind(Arg::from(*count));
                 Ok(format!("{sql}) {} {n}", op_sql(*op)))
             }
             Expr::And(_) | Expr::Or(_) | Expr::Not(_) => self.expr(e),
@@ -187,13 +182,13 @@ impl Compiler {
                     )));
                 }
             };
-            let p = self.bind(Bound::Int(at));
+            let p = self.bind(Arg::from(at));
             return Ok(format!("{col} {} {p}", op_sql(op)));
         }
         let col = self.text_column(field)?.unwrap_or_default();
         match value {
             Literal::Str(s) => {
-                let p = self.bind(Bound::Text(s.to_lowercase()));
+                let p = self.bind(Arg::from(s.to_lowercase()));
                 Ok(format!("{col} {} {p}", op_sql(op)))
             }
             _ => Err(unsupported(format!(
@@ -222,13 +217,9 @@ impl Store {
             "SELECT COUNT(*) FROM leads l WHERE l.merged_into IS NULL AND {}",
             c.sql
         );
-        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-        for a in c.args {
-            q = match a {
-                Bound::Text(s) => q.bind(s),
-                Bound::Int(i) => q.bind(i),
-            };
-        }
-        Ok(q.fetch_one(&self.pool).await?)
+        let row = bind_any(sqlx::query(sqlx::AssertSqlSafe(sql)), c.args)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(sqlx::Row::try_get(&row, 0)?)
     }
 }

@@ -10,7 +10,7 @@ pub(super) const CHUNK: usize = 400;
 
 /// A bound value of a multi-row statement.
 #[derive(Debug, Clone)]
-pub(super) enum Arg {
+pub(crate) enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
 }

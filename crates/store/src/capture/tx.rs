@@ -160,7 +160,8 @@ impl Tx<'_> {
     }
 }
 
-fn bind_any(
+/// Binds `args` to a query in order.
+pub(crate) fn bind_any(
     mut q: sqlx::query::Query<'_, Any, sqlx::any::AnyArguments>,
     args: Vec<Arg>,
 ) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
