@@ -1,10 +1,18 @@
 //! Likely duplicate people beyond the exact email: similar names at the same company or
 //! domain, or with the same phone number. Pure scoring; finding candidates (blocking by
 //! domain, phone or name key) and the review queue come with storage.
+//!
+//! Also here: likely duplicate accounts ([`account`]) and which values survive a merge
+//! ([`survivorship`]).
 
 use serde::Serialize;
 
 use crate::email::Email;
+
+pub mod account;
+pub mod survivorship;
+
+pub use account::{Company, company_key, domain_stem, likely_same_account};
 
 /// Jaro–Winkler similarity in `[0, 1]`: 1 for equal strings, high for small typos and
 /// transpositions near the start (`Martha`/`Marhta` ≈ 0.96).
@@ -60,6 +68,9 @@ pub struct Person<'a> {
     pub company: Option<&'a str>,
     pub email: Option<&'a Email>,
     pub phone: Option<&'a str>,
+    /// The account (company) the person is filed under: the same account is as good as the
+    /// same company domain.
+    pub account: Option<&'a str>,
 }
 
 /// Why two people are probably one.
@@ -87,19 +98,10 @@ fn full_name(p: &Person<'_>) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-fn company_key(c: &str) -> String {
-    let c = c.to_lowercase();
-    let words: Vec<&str> = c
-        .split(|ch: char| !ch.is_alphanumeric())
-        .filter(|w| {
-            !w.is_empty()
-                && ![
-                    "inc", "ltd", "llc", "gmbh", "ag", "sa", "corp", "co", "plc", "bv", "the",
-                ]
-                .contains(w)
-        })
-        .collect();
-    words.join(" ")
+/// The two ids of a pair in canonical order (smaller first), so that a pair is stored once
+/// whichever way round it was found.
+pub fn canonical_pair<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    if a <= b { (a, b) } else { (b, a) }
 }
 
 /// Whether `a` and `b` are probably the same person, and why. Different email addresses
@@ -129,6 +131,7 @@ pub fn likely_same(a: &Person<'_>, b: &Person<'_>) -> Option<Likely> {
         }
         _ => false,
     };
+    let same_account = matches!((a.account, b.account), (Some(x), Some(y)) if x == y);
     let same_phone = match (a.phone.and_then(phone_key), b.phone.and_then(phone_key)) {
         (Some(x), Some(y)) => x == y,
         _ => false,
@@ -137,11 +140,13 @@ pub fn likely_same(a: &Person<'_>, b: &Person<'_>) -> Option<Likely> {
         reasons.push("same company domain".into());
     } else if same_company {
         reasons.push("same company".into());
+    } else if same_account {
+        reasons.push("same account".into());
     }
     if same_phone {
         reasons.push("same phone".into());
     }
-    let at_company = same_domain || same_company;
+    let at_company = same_domain || same_company || same_account;
     let matched = (at_company && name >= SAME_NAME) || (same_phone && name >= SAME_NAME_WITH_PHONE);
     matched.then(|| Likely {
         score: (name * 0.6
@@ -260,7 +265,43 @@ mod tests {
         assert!(likely_same(&e, &f).is_some());
     }
 
+    #[test]
+    fn the_same_account_counts_like_the_same_company_domain() {
+        let (e1, e2) = (email("ann.k@acme.com"), email("ann@acme-labs.io"));
+        let mut a = Person {
+            first_name: Some("Ann"),
+            last_name: Some("Kowalski"),
+            email: Some(&e1),
+            account: Some("acct-1"),
+            ..Person::default()
+        };
+        let b = Person {
+            first_name: Some("Anne"),
+            last_name: Some("Kowalski"),
+            email: Some(&e2),
+            account: Some("acct-1"),
+            ..Person::default()
+        };
+        let m = likely_same(&a, &b).expect("same account, names alike");
+        assert!(m.reasons.contains(&"same account".to_owned()), "{m:?}");
+        a.account = Some("acct-2");
+        assert_eq!(likely_same(&a, &b), None);
+        assert_eq!(canonical_pair("b", "a"), ("a", "b"));
+        assert_eq!(canonical_pair("a", "b"), ("a", "b"));
+    }
+
     proptest! {
+        #[test]
+        fn a_free_mail_domain_alone_never_makes_a_pair(
+            first in "[A-Z][a-z]{1,8}", last in "[A-Z][a-z]{1,8}",
+            l1 in "[a-z]{1,8}", l2 in "[a-z]{1,8}",
+            provider in proptest::sample::select(vec!["gmail.com", "yahoo.com", "outlook.com", "hotmail.com"]),
+        ) {
+            let (e1, e2) = (email(&format!("{l1}@{provider}")), email(&format!("{l2}x@{provider}")));
+            let p = |e| Person { first_name: Some(&first), last_name: Some(&last), email: Some(e), ..Person::default() };
+            prop_assert_eq!(likely_same(&p(&e1), &p(&e2)), None);
+        }
+
         #[test]
         fn jaro_winkler_is_symmetric_bounded_and_one_on_equal(a in "\\PC{0,12}", b in "\\PC{0,12}") {
             let ab = jaro_winkler(&a, &b);
