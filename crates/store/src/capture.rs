@@ -19,11 +19,13 @@ use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::{Backend, Result, Store, StoreError};
 
+mod account_merge;
 mod apply;
 pub(crate) mod bulk;
 pub(crate) mod inbox;
 mod lead_ops;
 mod lite;
+mod ops;
 mod pipeline;
 pub(crate) mod tx;
 mod unit;
@@ -73,6 +75,8 @@ struct Request {
 pub struct Capturer {
     tx: mpsc::Sender<Request>,
     queue: inbox::Queue,
+    /// Merges asked for by people (see `capture/ops.rs`).
+    ops: mpsc::Sender<ops::OpRequest>,
 }
 
 /// Events applied per transaction at most; more waiting requests go in the next one.
@@ -83,6 +87,7 @@ impl Capturer {
     /// PostgreSQL a task on the current tokio runtime; and the inbox's queueing task.
     pub fn start(store: Store) -> Capturer {
         let (tx, rx) = mpsc::channel::<Request>(1024);
+        let (ops_tx, ops_rx) = mpsc::channel::<ops::OpRequest>(64);
         let queued = Arc::new(Notify::new());
         let queue = inbox::Queue::start(store.clone(), queued.clone());
         if store.sqlite_file().is_some() {
@@ -94,7 +99,7 @@ impl Capturer {
                 Ok(rt) => {
                     std::thread::Builder::new()
                         .name("capture-writer".into())
-                        .spawn(move || rt.block_on(writer(store, rx, queued)))
+                        .spawn(move || rt.block_on(writer(store, rx, ops_rx, queued)))
                         .map(drop)
                         .unwrap_or_else(
                             |e| tracing::error!(error = %e, "no capture writer thread"),
@@ -103,9 +108,13 @@ impl Capturer {
                 Err(e) => tracing::error!(error = %e, "no capture writer runtime"),
             }
         } else {
-            tokio::spawn(writer(store, rx, queued));
+            tokio::spawn(writer(store, rx, ops_rx, queued));
         }
-        Capturer { tx, queue }
+        Capturer {
+            tx,
+            queue,
+            ops: ops_tx,
+        }
     }
 
     /// Commits a batch of tracking events to the inbox and returns; the writer applies them
@@ -185,7 +194,12 @@ impl Writer {
 /// How often the writer looks at the inbox without being told (other processes queue too).
 const INBOX_POLL: Duration = Duration::from_secs(1);
 
-async fn writer(store: Store, mut rx: mpsc::Receiver<Request>, queued: Arc<Notify>) {
+async fn writer(
+    store: Store,
+    mut rx: mpsc::Receiver<Request>,
+    mut ops: mpsc::Receiver<ops::OpRequest>,
+    queued: Arc<Notify>,
+) {
     let mut w = Writer {
         store,
         conn: None,
@@ -195,6 +209,10 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>, queued: Arc<Notif
     // Start by draining what a previous run acknowledged and did not apply.
     let mut backlog = true;
     loop {
+        if let Ok(op) = ops.try_recv() {
+            w.run_op(op).await;
+            continue;
+        }
         let first = if backlog {
             match rx.try_recv() {
                 Ok(r) => Some(r),
@@ -207,6 +225,10 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Request>, queued: Arc<Notif
                     Some(r) => Some(r),
                     None => break,
                 },
+                Some(op) = ops.recv() => {
+                    w.run_op(op).await;
+                    continue;
+                }
                 _ = queued.notified() => None,
                 _ = tokio::time::sleep(INBOX_POLL) => None,
             }

@@ -96,7 +96,7 @@ impl Store {
         );
         let rows: Vec<Account> = sqlx::query_as(
             "SELECT a.id, a.domain, a.name, (SELECT COUNT(*) FROM leads l WHERE l.account_id = a.id AND l.merged_into IS NULL) AS leads, \
-             a.created_at FROM accounts a WHERE a.domain > $1 AND (a.domain LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(a.name, '')) LIKE $2 ESCAPE '\\') \
+             a.created_at FROM accounts a WHERE a.merged_into IS NULL AND a.domain > $1 AND (a.domain LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(a.name, '')) LIKE $2 ESCAPE '\\') \
              ORDER BY a.domain LIMIT $3",
         )
         .bind(cursor.map(|c| c.id.clone()).unwrap_or_default())
@@ -110,13 +110,23 @@ impl Store {
         }))
     }
 
-    /// One account.
+    /// One account; a merged account's id leads to the account it was merged into.
     pub async fn get_account(&self, id: &str) -> Result<Account> {
+        let merged: Option<Option<String>> =
+            sqlx::query_scalar("SELECT merged_into FROM accounts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let id = match merged {
+            None => return Err(StoreError::NotFound),
+            Some(Some(survivor)) => survivor,
+            Some(None) => id.to_owned(),
+        };
         sqlx::query_as(
             "SELECT a.id, a.domain, a.name, (SELECT COUNT(*) FROM leads l WHERE l.account_id = a.id AND l.merged_into IS NULL) AS leads, \
              a.created_at FROM accounts a WHERE a.id = $1",
         )
-        .bind(id)
+        .bind(&id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)

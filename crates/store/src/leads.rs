@@ -43,14 +43,14 @@ pub struct Lead {
 }
 
 /// The columns of [`Lead`], over `leads l` joined by [`LEAD_JOINS`].
-const LEAD_COLUMNS: &str = "l.id, l.email, l.first_name, l.last_name, l.title, l.phone, l.company, l.country, l.website, \
+pub(crate) const LEAD_COLUMNS: &str = "l.id, l.email, l.first_name, l.last_name, l.title, l.phone, l.company, l.country, l.website, \
     l.user_id, l.external_key, l.account_id, a.domain AS account_domain, l.stage, l.owner_id, l.source_channel, \
     l.source_campaign_id, c.name AS source_campaign, l.first_touch_at, l.consent, l.custom, l.created_at, l.updated_at";
 
 /// What [`LEAD_COLUMNS`] needs besides `leads l`.
-const LEAD_JOINS: &str = "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id";
+pub(crate) const LEAD_JOINS: &str = "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id";
 
-fn lead_from_row(r: &AnyRow) -> Result<Lead> {
+pub(crate) fn lead_from_row(r: &AnyRow) -> Result<Lead> {
     let custom: String = r.try_get("custom")?;
     Ok(Lead {
         id: r.try_get("id")?,

@@ -9,6 +9,7 @@ mod capture;
 mod db;
 pub mod catalog;
 pub mod directory;
+pub mod duplicates;
 pub mod forms;
 pub mod import;
 pub mod imports;
@@ -42,6 +43,10 @@ pub enum StoreError {
     /// A request the store cannot carry out as asked (a filter naming an unknown field).
     #[error("{0}")]
     Invalid(String),
+    /// A request the current state refuses (a duplicate pair already merged); `code` is
+    /// stable for programs, `message` says what happened and what to do.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
 /// Result alias for storage calls.

@@ -206,9 +206,14 @@ pub(crate) async fn account_for_domain(
         )
         .await?;
     }
-    scalar(conn, "SELECT id FROM accounts WHERE domain = $1", domain)
-        .await?
-        .ok_or(StoreError::NotFound)
+    // A merged account's domain leads to the account it was merged into.
+    scalar(
+        conn,
+        "SELECT COALESCE(merged_into, id) AS id FROM accounts WHERE domain = $1",
+        domain,
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
 /// The campaign a touch names, by its name or its UTM campaign key (case-insensitive);
@@ -259,4 +264,4 @@ pub(crate) async fn campaign_id(
 }
 
 mod merge;
-pub(crate) use merge::merge_into;
+pub(crate) use merge::{How, merge_into, merge_lead};

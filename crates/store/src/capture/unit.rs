@@ -227,8 +227,9 @@ impl Unit {
     }
 
     async fn load_accounts(&mut self, conn: &mut Tx<'_>, domains: &[String]) -> Result<()> {
-        for r in bulk::select_in(conn, "SELECT id, domain FROM accounts", "domain", domains).await?
-        {
+        // A merged account's domain leads to the account it was merged into.
+        let select = "SELECT COALESCE(merged_into, id) AS id, domain FROM accounts";
+        for r in bulk::select_in(conn, select, "domain", domains).await? {
             self.accounts.insert(r.try_get("domain")?, r.try_get("id")?);
         }
         Ok(())

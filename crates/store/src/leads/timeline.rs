@@ -52,6 +52,14 @@ pub struct Merge {
     pub at: i64,
     pub reason: String,
     pub snapshot: serde_json::Value,
+    /// The user who merged (id and email); `null` for an automatic or API-key merge.
+    pub by_user: Option<String>,
+    pub by_email: Option<String>,
+    /// `capture` (one identifier proved them one person), `ui`, `api` or `cli`.
+    pub via: Option<String>,
+    /// Where each differing field's value came from: `[{field, value, from: survivor|other,
+    /// survivor_value, other_value, decided_by}]`.
+    pub fields: serde_json::Value,
 }
 
 impl Store {
@@ -141,19 +149,41 @@ impl Store {
 
     /// The leads merged into this one, oldest merge first.
     pub async fn lead_merges(&self, lead_id: &str) -> Result<Vec<Merge>> {
-        let rows: Vec<(String, i64, String, String)> =
-            sqlx::query_as("SELECT merged_id, at, reason, snapshot FROM merges WHERE survivor_id = $1 ORDER BY at, id")
-                .bind(lead_id)
-                .fetch_all(&self.pool)
-                .await?;
+        type MergeRow = (
+            String,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<MergeRow> = sqlx::query_as(
+            "SELECT m.merged_id, m.at, m.reason, m.snapshot, m.by_user, u.email, m.via, m.fields \
+             FROM merges m LEFT JOIN users u ON u.id = m.by_user WHERE m.survivor_id = $1 ORDER BY m.at, m.id",
+        )
+        .bind(lead_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let json = |s: Option<String>| {
+            s.and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or(serde_json::Value::Array(Vec::new()))
+        };
         Ok(rows
             .into_iter()
-            .map(|(merged_id, at, reason, snap)| Merge {
-                merged_id,
-                at,
-                reason,
-                snapshot: serde_json::from_str(&snap).unwrap_or_default(),
-            })
+            .map(
+                |(merged_id, at, reason, snap, by_user, by_email, via, fields)| Merge {
+                    merged_id,
+                    at,
+                    reason,
+                    snapshot: serde_json::from_str(&snap).unwrap_or_default(),
+                    by_user,
+                    by_email,
+                    via,
+                    fields: json(fields),
+                },
+            )
             .collect())
     }
 }

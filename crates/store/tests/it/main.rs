@@ -2,6 +2,8 @@
 //! is set (each test gets a fresh database).
 
 mod capture;
+mod duplicate_merges;
+mod duplicates;
 mod inbox;
 mod jobs;
 mod lead_search;
