@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::Stage;
 use crate::capture::Traits;
 
 /// How a field's surviving value is chosen.
@@ -362,6 +363,17 @@ pub fn merged_consent(a: Option<bool>, b: Option<bool>) -> Option<bool> {
         (Some(false), _) | (_, Some(false)) => Some(false),
         (Some(true), _) | (_, Some(true)) => Some(true),
         _ => None,
+    }
+}
+
+/// The lifecycle stage after a merge: the further of the two along the funnel, and a live
+/// stage beats a side stage (disqualified, recycled). Fixed, like consent.
+pub fn merged_stage(a: Stage, b: Stage) -> Stage {
+    let side = |s: Stage| matches!(s, Stage::Disqualified | Stage::Recycled);
+    match (side(a), side(b)) {
+        (true, false) => b,
+        (false, true) => a,
+        _ => a.max(b),
     }
 }
 

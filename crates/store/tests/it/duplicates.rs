@@ -1,5 +1,6 @@
-//! The duplicate queue on both engines: what a scan proposes, and that a
-//! "not a duplicate" is final.
+//! The duplicate queue on both engines: what a scan proposes, and that a "not a duplicate"
+//! is final.
+
 use leadline_core::{Activity, CaptureEvent, Email};
 use leadline_store::duplicates::{
     Actor, Candidate, CandidateFilter, Kind, MergeChoice, Pick, Status,

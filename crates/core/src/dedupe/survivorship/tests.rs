@@ -165,6 +165,19 @@ fn a_lead_profile_round_trips_through_field_values() {
 }
 
 #[test]
+fn the_further_live_stage_wins_a_merge() {
+    assert_eq!(merged_stage(Stage::Lead, Stage::Mql), Stage::Mql);
+    assert_eq!(
+        merged_stage(Stage::Disqualified, Stage::Subscriber),
+        Stage::Subscriber
+    );
+    assert_eq!(
+        merged_stage(Stage::Recycled, Stage::Disqualified),
+        Stage::Recycled
+    );
+}
+
+#[test]
 fn a_refusal_of_consent_survives_any_merge() {
     assert_eq!(merged_consent(Some(true), Some(false)), Some(false));
     assert_eq!(merged_consent(None, Some(true)), Some(true));
