@@ -35,6 +35,9 @@ enum Command {
     Demo(commands::demo::Args),
     /// Import leads from a CSV file (tradeshow lists, webinar attendees, CRM exports).
     Import(commands::import::Args),
+    /// Find, review, merge or dismiss likely duplicate people and accounts.
+    #[command(subcommand)]
+    Duplicates(commands::duplicates::DuplicatesCommand),
     /// Measure ingest, import and lead-list speed against a raw-SQL reference.
     Bench(commands::bench::Args),
     /// Manage users who sign in to the web UI.
@@ -81,6 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Demo(args) => commands::demo::run(open().await?, args).await,
         Command::Import(args) => commands::import::run(open().await?, args).await,
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
+        Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

@@ -12,7 +12,7 @@ use crate::email::Email;
 pub mod account;
 pub mod survivorship;
 
-pub use account::{Company, company_key, domain_stem, likely_same_account};
+pub use account::{Company, company_key, domain_stem, likely_same_account, same_company_name};
 
 /// Jaro–Winkler similarity in `[0, 1]`: 1 for equal strings, high for small typos and
 /// transpositions near the start (`Martha`/`Marhta` ≈ 0.96).
@@ -125,10 +125,7 @@ pub fn likely_same(a: &Person<'_>, b: &Person<'_>) -> Option<Likely> {
         _ => false,
     };
     let same_company = match (a.company, b.company) {
-        (Some(x), Some(y)) => {
-            let (x, y) = (company_key(x), company_key(y));
-            !x.is_empty() && jaro_winkler(&x, &y) >= 0.95
-        }
+        (Some(x), Some(y)) => same_company_name(x, y),
         _ => false,
     };
     let same_account = matches!((a.account, b.account), (Some(x), Some(y)) if x == y);

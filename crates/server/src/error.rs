@@ -105,6 +105,9 @@ impl From<StoreError> for ApiError {
                 format!("{what} already exists"),
             ),
             StoreError::Invalid(msg) => ApiError::new(StatusCode::BAD_REQUEST, "invalid", msg),
+            StoreError::Refused { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             other => {
                 // The cause is logged once, here at the boundary; it never holds personal data
                 // (queries are parameterised, so values do not appear in sqlx errors).

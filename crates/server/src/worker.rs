@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
+mod scans;
+
 /// How long a claimed job is ours before another process may take it over.
 const LEASE_MS: i64 = 60_000;
 /// How often an idle worker looks for work it was not told about (other processes' jobs).
@@ -36,6 +38,7 @@ pub struct ImportRequest {
 /// Runs jobs until the process ends.
 pub async fn run(state: AppState) {
     let worker = format!("{}-{}", std::process::id(), crate::auth::random_token(6));
+    scans::schedule(&state).await;
     loop {
         match state
             .store
@@ -57,6 +60,7 @@ pub async fn run(state: AppState) {
 async fn run_job(state: &AppState, worker: &str, job: Job) {
     let result = match job.kind.as_str() {
         "import" => run_import_job(state, worker, &job).await,
+        leadline_store::duplicates::SCAN_JOB => scans::run(state, worker, &job).await,
         other => Err(format!("unknown job kind {other:?}")),
     };
     let store = &state.store;

@@ -21,7 +21,7 @@ mod scan_accounts;
 
 pub(crate) use detail::account_rules;
 pub use detail::{CandidateDetail, FieldRow, FixedRow};
-pub use merging::{FieldOutcome, MergeChoice, Merged};
+pub use merging::{AccountMerge, FieldOutcome, MergeChoice, Merged};
 pub(crate) use rules::rules_in;
 pub use rules::{QueuedScan, SCAN_JOB};
 pub use scan::{KindStats, ScanSummary};

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod duplicates;
 pub mod import;
 pub mod serve;
 pub mod users;

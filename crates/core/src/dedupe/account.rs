@@ -107,7 +107,7 @@ fn names(a: &str, b: &str) -> Option<Names> {
         return Some(Names::Equal);
     }
     let sim = jaro_winkler(&x, &y);
-    if sim >= NAMES_ALIKE {
+    if sim >= NAMES_ALIKE && numbers(&x) == numbers(&y) {
         return Some(Names::Alike(sim));
     }
     let words = |s: &str| {
@@ -121,6 +121,20 @@ fn names(a: &str, b: &str) -> Option<Names> {
     } else {
         Names::Unlike
     })
+}
+
+/// The words of a name key that hold digits: "Studio 54" and "Studio 56" are two companies
+/// however alike they are spelled.
+fn numbers(key: &str) -> Vec<&str> {
+    key.split(' ')
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+/// Whether two company names (as people type them) name one company: the same name
+/// without legal forms, or a small typo that changes no number.
+pub fn same_company_name(a: &str, b: &str) -> bool {
+    matches!(names(a, b), Some(Names::Equal | Names::Alike(_)))
 }
 
 /// Whether two accounts are probably one company, and why. Same domain stem with another
@@ -240,6 +254,17 @@ mod tests {
             ),
             None
         );
+        // A different number is a different company, however alike the rest.
+        assert_eq!(
+            likely_same_account(
+                &co(Some("Studio 54"), "studio54.com"),
+                &co(Some("Studio 56"), "studio56.com")
+            ),
+            None
+        );
+        assert!(same_company_name("Acme, Inc.", "ACME"));
+        assert!(same_company_name("Initech Software", "Initech Sofware"));
+        assert!(!same_company_name("Acme 12", "Acme 13"));
         // Short stems and names are too common to mean anything.
         assert_eq!(
             likely_same_account(&co(None, "ab.se"), &co(None, "ab.fi")),

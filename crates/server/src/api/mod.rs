@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) mod directory;
+pub(crate) mod duplicates;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub mod openapi;
@@ -43,6 +44,18 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::list_users, directory::create_user))
         .routes(routes!(directory::list_api_keys, directory::create_api_key))
         .routes(routes!(directory::revoke_api_key))
+        .routes(routes!(duplicates::account_merges))
+        .routes(routes!(duplicates::list))
+        .routes(routes!(duplicates::summary))
+        .routes(routes!(duplicates::get_one))
+        .routes(routes!(duplicates::merge))
+        .routes(routes!(duplicates::dismiss))
+        .routes(routes!(duplicates::start_scan, duplicates::list_scans))
+        .routes(routes!(
+            duplicates::get_rules,
+            duplicates::put_rules,
+            duplicates::delete_rules
+        ))
         .routes(routes!(openapi::spec))
 }
 

@@ -61,17 +61,17 @@ pub async fn detail(
         account: Some(account.id.clone()),
         ..LeadFilter::default()
     };
-    let leads = match st
-        .store
-        .list_leads(&filter, cursor.as_ref(), PAGE_SIZE)
-        .await
-    {
-        Ok(p) => p,
+    let (leads, merges) = match tokio::try_join!(
+        st.store.list_leads(&filter, cursor.as_ref(), PAGE_SIZE),
+        st.store.account_merges(&account.id)
+    ) {
+        Ok(x) => x,
         Err(e) => return common::store_error(e),
     };
     let ctx = minijinja::context! {
         user => user.context(), page => "accounts", account => Value::from(Serde(&account)),
         leads => Value::from(Serde(&leads.items)), next => &leads.next,
+        merges => Value::from(Serde(&merges)),
     };
     super::render(&st, "account.html", ctx)
 }

@@ -14,6 +14,7 @@ use crate::state::AppState;
 mod accounts;
 mod campaigns;
 mod common;
+mod duplicates;
 mod form_builder;
 mod forms;
 mod imports;
@@ -73,6 +74,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "settings_key.html",
         include_str!("../../templates/settings_key.html"),
+    ),
+    (
+        "duplicates.html",
+        include_str!("../../templates/duplicates.html"),
+    ),
+    (
+        "duplicate.html",
+        include_str!("../../templates/duplicate.html"),
+    ),
+    (
+        "lead_duplicates.html",
+        include_str!("../../templates/lead_duplicates.html"),
     ),
 ];
 
@@ -150,6 +163,11 @@ pub fn routes() -> Router<AppState> {
         .route("/leads/{id}", get(leads::detail))
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
+        .route("/duplicates", get(duplicates::list))
+        .route("/duplicates/scan", post(duplicates::scan))
+        .route("/duplicates/{id}", get(duplicates::detail))
+        .route("/duplicates/{id}/merge", post(duplicates::merge))
+        .route("/duplicates/{id}/dismiss", post(duplicates::dismiss))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/{id}", get(campaigns::detail))
         .route("/campaigns/{id}/costs", post(campaigns::add_cost))

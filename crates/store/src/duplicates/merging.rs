@@ -65,3 +65,65 @@ impl FieldOutcome {
         }
     }
 }
+
+/// One account merged into another.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccountMerge {
+    pub merged_id: String,
+    /// The merged account's domain (it now leads to the surviving account).
+    pub domain: Option<String>,
+    pub name: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "leadline_core::time::ms")]
+    pub at: i64,
+    pub by_user: Option<String>,
+    pub by_email: Option<String>,
+    /// `ui`, `api` or `cli`.
+    pub via: String,
+    pub reason: String,
+    pub leads_moved: i64,
+}
+
+impl crate::Store {
+    /// The accounts merged into this one, oldest merge first.
+    pub async fn account_merges(&self, account_id: &str) -> crate::Result<Vec<AccountMerge>> {
+        type Row = (
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            i64,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT m.merged_id, m.at, m.by_user, u.email, m.via, m.reason, m.snapshot, m.leads_moved \
+             FROM account_merges m LEFT JOIN users u ON u.id = m.by_user WHERE m.survivor_id = $1 ORDER BY m.at, m.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(merged_id, at, by_user, by_email, via, reason, snapshot, leads_moved)| {
+                    let snap: serde_json::Value =
+                        serde_json::from_str(&snapshot).unwrap_or_default();
+                    let text = |k: &str| snap[k].as_str().map(str::to_owned);
+                    AccountMerge {
+                        domain: text("domain"),
+                        name: text("name"),
+                        merged_id,
+                        at,
+                        by_user,
+                        by_email,
+                        via,
+                        reason,
+                        leads_moved,
+                    }
+                },
+            )
+            .collect())
+    }
+}

@@ -45,7 +45,7 @@ pub(crate) async fn rules_in(conn: &mut Tx<'_>) -> Result<Rules> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedScan {
     pub job_id: String,
-    /// True when a scan was already queued or running (it now runs at the asked time).
+    /// True when a scan was already due or running (no second one is queued).
     pub already: bool,
 }
 
@@ -80,33 +80,87 @@ impl Store {
         self.survivorship_rules().await
     }
 
-    /// Queues a scan to run at `run_at` unless one is queued or running already; a queued
-    /// one is brought forward instead. Scans are idempotent, so a rare second one (two
-    /// processes asking at once) only costs time.
+    /// Queues a scan to run at `run_at` unless one is due or running already. A scan
+    /// scheduled for later (the nightly one) is brought forward instead of adding another.
+    /// Scans are idempotent, so a rare second one (two processes asking at once) only costs
+    /// time.
     pub async fn queue_duplicate_scan(&self, actor: &Actor, run_at: i64) -> Result<QueuedScan> {
+        let due: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE kind = $1 AND (status = 'running' OR (status = 'queued' AND run_at <= $2)) \
+             ORDER BY run_at, id LIMIT 1",
+        )
+        .bind(SCAN_JOB)
+        .bind(run_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(job_id) = due {
+            return Ok(QueuedScan {
+                job_id,
+                already: true,
+            });
+        }
         let payload = serde_json::json!({"by_user": actor.user_id, "via": actor.via}).to_string();
-        sqlx::query("UPDATE jobs SET run_at = $1, payload = $2 WHERE kind = $3 AND status = 'queued' AND run_at > $1")
-            .bind(run_at)
-            .bind(&payload)
-            .bind(SCAN_JOB)
-            .execute(&self.pool)
-            .await?;
-        let existing: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE kind = $1 AND status IN ('queued', 'running') ORDER BY run_at, id LIMIT 1",
+        let later: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE kind = $1 AND status = 'queued' ORDER BY run_at, id LIMIT 1",
         )
         .bind(SCAN_JOB)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match existing {
-            Some(job_id) => QueuedScan {
-                job_id,
-                already: true,
-            },
-            None => QueuedScan {
-                job_id: self.enqueue_job(SCAN_JOB, &payload, run_at).await?,
-                already: false,
-            },
+        let job_id = match later {
+            Some(id) => {
+                sqlx::query("UPDATE jobs SET run_at = $1, payload = $2 WHERE id = $3")
+                    .bind(run_at)
+                    .bind(&payload)
+                    .bind(&id)
+                    .execute(&self.pool)
+                    .await?;
+                id
+            }
+            None => self.enqueue_job(SCAN_JOB, &payload, run_at).await?,
+        };
+        Ok(QueuedScan {
+            job_id,
+            already: false,
         })
+    }
+
+    /// Queues the next scheduled scan at `run_at` unless one is queued already (a running
+    /// scan does not count: it is the one scheduling its successor).
+    pub async fn schedule_duplicate_scan(&self, run_at: i64) -> Result<()> {
+        let queued: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status = 'queued'")
+                .bind(SCAN_JOB)
+                .fetch_one(&self.pool)
+                .await?;
+        if queued == 0 {
+            let payload = serde_json::json!({"via": "job"}).to_string();
+            self.enqueue_job(SCAN_JOB, &payload, run_at).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until no scan is due or running (tests and benches; polls every 20 ms, gives
+    /// up after `timeout`).
+    pub async fn wait_for_scans(&self, timeout: std::time::Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let busy: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND (status = 'running' OR (status = 'queued' AND run_at <= $2))",
+            )
+            .bind(SCAN_JOB)
+            .bind(crate::now_ms())
+            .fetch_one(&self.pool)
+            .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(StoreError::Corrupt(format!(
+                    "a duplicate scan was still due or running after {timeout:?}"
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// The most recent scans, newest first.

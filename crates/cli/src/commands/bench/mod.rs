@@ -14,6 +14,7 @@ use std::str::FromStr;
 use anyhow::{Context, bail};
 use leadline_store::{Backend, Store};
 
+mod duplicates;
 mod events;
 mod http;
 mod import;
@@ -44,6 +45,8 @@ enum Bench {
     List(list::Args),
     /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
     Segment(segment::Args),
+    /// A duplicate scan over a large database with planted duplicates: time and recall.
+    Duplicates(duplicates::Args),
 }
 
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
@@ -55,6 +58,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Import(a) => import::run(&target, a).await?,
         Bench::List(a) => list::run(&target, a).await?,
         Bench::Segment(a) => segment::run(&target, a).await?,
+        Bench::Duplicates(a) => duplicates::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
