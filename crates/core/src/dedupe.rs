@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::email::Email;
 
 pub mod account;
+pub mod names;
 pub mod survivorship;
 
 pub use account::{Company, company_key, domain_stem, likely_same_account, same_company_name};
@@ -116,10 +117,18 @@ pub fn likely_same(a: &Person<'_>, b: &Person<'_>) -> Option<Likely> {
         });
     }
     let name = jaro_winkler(&full_name(a)?, &full_name(b)?);
+    if !names::compatible((a.first_name, a.last_name), (b.first_name, b.last_name)) {
+        return None;
+    }
     let mut reasons = vec![format!("names {:.0} % alike", name * 100.0)];
+    // A disposable-mail domain is no company, however many people use it.
+    let company_domain = |e: &Email| {
+        e.company_domain()
+            .filter(|d| !crate::qualify::is_disposable_domain(d))
+    };
     let same_domain = match (
-        a.email.and_then(Email::company_domain),
-        b.email.and_then(Email::company_domain),
+        a.email.and_then(company_domain),
+        b.email.and_then(company_domain),
     ) {
         (Some(x), Some(y)) => x == y,
         _ => false,
@@ -129,7 +138,10 @@ pub fn likely_same(a: &Person<'_>, b: &Person<'_>) -> Option<Likely> {
         _ => false,
     };
     let same_account = matches!((a.account, b.account), (Some(x), Some(y)) if x == y);
-    let same_phone = match (a.phone.and_then(phone_key), b.phone.and_then(phone_key)) {
+    // A made-up number ("1234567", "0000000") shared by two junk records proves nothing.
+    let real = |p: &str| crate::qualify::junk::impossible_phone(p).is_none();
+    let phone = |p: &Person<'_>| p.phone.filter(|p| real(p)).and_then(phone_key);
+    let same_phone = match (phone(a), phone(b)) {
         (Some(x), Some(y)) => x == y,
         _ => false,
     };

@@ -14,7 +14,7 @@ use crate::capture::Traits;
 use crate::email::{Email, is_free_mail_domain, registrable_domain};
 
 mod custom;
-mod junk;
+pub(crate) mod junk;
 
 pub use custom::{CustomRule, RuleError};
 
@@ -121,6 +121,11 @@ static DISPOSABLE: LazyLock<BTreeSet<&'static str>> = LazyLock::new(|| {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect()
 });
+
+/// True for a shipped disposable-mail domain (dedupe: such a domain is no company).
+pub(crate) fn is_disposable_domain(registrable: &str) -> bool {
+    DISPOSABLE.contains(registrable)
+}
 
 /// Local parts that name a function, not a person.
 const ROLE_LOCAL_PARTS: &[&str] = &[

@@ -112,7 +112,7 @@ pub async fn run(store: Store, cmd: DuplicatesCommand) -> anyhow::Result<ExitCod
             if let Some(n) = m.leads_moved {
                 eprintln!("  {n} leads moved to the kept account");
             }
-            println!("{}", m.survivor_id);
+            print_out(&format!("{}\n", m.survivor_id))?;
         }
         DuplicatesCommand::Dismiss { id, reason, by } => {
             let actor = actor(&store, by.as_deref()).await?;
@@ -164,9 +164,9 @@ async fn list(
         .list_candidates(&filter, None, limit.clamp(1, 500))
         .await?;
     if json {
-        println!("{}", serde_json::to_string(&page.items)?);
-        return Ok(());
+        return print_out(&format!("{}\n", serde_json::to_string(&page.items)?));
     }
+    let mut out = String::new();
     for c in &page.items {
         let label = |p: &leadline_store::duplicates::Party| {
             [
@@ -178,16 +178,17 @@ async fn list(
             .collect::<Vec<_>>()
             .join(" ")
         };
-        println!(
-            "{}\t{}\t{:.0}%\t{}\t{}\t{}",
+        out.push_str(&format!(
+            "{}\t{}\t{:.0}%\t{}\t{}\t{}\n",
             c.id,
             c.kind.as_str(),
             c.score * 100.0,
             label(&c.a),
             label(&c.b),
             c.reasons.join(", ")
-        );
+        ));
     }
+    print_out(&out)?;
     if page.items.is_empty() {
         eprintln!("no {status} pairs; `leadline duplicates scan` looks for new ones");
     }
@@ -200,42 +201,45 @@ async fn show(store: &Store, id: &str) -> anyhow::Result<()> {
         .await
         .map_err(|e| pair_error(id, e))?;
     let c = &d.candidate;
-    println!(
-        "{} pair {} ({}): {:.0}% — {}",
+    let mut out = format!(
+        "{} pair {} ({}): {:.0}% — {}\n",
         c.kind.as_str(),
         c.id,
         c.status.as_str(),
         c.score * 100.0,
         c.reasons.join(", ")
     );
-    println!("a: {}\nb: {}", c.a.id, c.b.id);
     let keep = |p: Pick| if p == Pick::A { "a" } else { "b" };
-    println!("kept record by default: {}", keep(d.survivor));
-    println!("field\ta\tb\tkept by default");
+    out.push_str(&format!(
+        "a: {}\nb: {}\nkept record by default: {}\nfield\ta\tb\tkept by default\n",
+        c.a.id,
+        c.b.id,
+        keep(d.survivor)
+    ));
     for r in &d.fields {
         let kept = if r.differs {
             format!("{} ({})", keep(r.keep), r.rule.as_deref().unwrap_or(""))
         } else {
             "same".into()
         };
-        println!(
-            "{}\t{}\t{}\t{kept}",
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{kept}\n",
             r.field,
             r.a.as_deref().unwrap_or("-"),
             r.b.as_deref().unwrap_or("-")
-        );
+        ));
     }
     for x in &d.fixed {
-        println!(
-            "{}\t{}\t{}\t{} ({})",
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{} ({})\n",
             x.field,
             x.a.as_deref().unwrap_or("-"),
             x.b.as_deref().unwrap_or("-"),
             x.result.as_deref().unwrap_or("-"),
             x.why
-        );
+        ));
     }
-    Ok(())
+    print_out(&out)
 }
 
 async fn rules(store: &Store, changes: &[String], reset: bool) -> anyhow::Result<()> {
@@ -250,8 +254,16 @@ async fn rules(store: &Store, changes: &[String], reset: bool) -> anyhow::Result
     } else {
         store.survivorship_rules().await?
     };
-    println!("{}", rules.to_string().replace(' ', "\n"));
-    Ok(())
+    print_out(&format!("{}\n", rules.to_string().replace(' ', "\n")))
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
 }
 
 /// `--take FIELD=a|b` pairs.

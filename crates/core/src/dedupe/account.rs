@@ -83,14 +83,15 @@ pub fn domain_stem(domain: &str) -> Option<String> {
 const MIN_STEM: usize = 3;
 /// Name keys this short ("AB", "X") say too little too.
 const MIN_NAME: usize = 3;
-/// Names at least this alike are the same name with a typo or a different spelling.
-const NAMES_ALIKE: f64 = 0.95;
+/// Names this long or longer may differ by one typo and still be one name ("Acme"/"Acne"
+/// are two companies; "Globex"/"Globexx" one).
+const MIN_TYPO: usize = 5;
 
 /// How two company names relate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Names {
     Equal,
-    /// Nearly the same spelling (a typo).
+    /// The same name but for one typo (how alike, by Jaro–Winkler).
     Alike(f64),
     /// One name's words are all in the other ("Acme" / "Acme Widgets").
     Related,
@@ -103,11 +104,18 @@ fn names(a: &str, b: &str) -> Option<Names> {
     if x.chars().count() < MIN_NAME || y.chars().count() < MIN_NAME {
         return None;
     }
+    // "Test", "N/A", "asdf": not a company's name.
+    if crate::qualify::junk::junk_name(&x).is_some()
+        || crate::qualify::junk::junk_name(&y).is_some()
+    {
+        return None;
+    }
     if x == y {
         return Some(Names::Equal);
     }
     let sim = jaro_winkler(&x, &y);
-    if sim >= NAMES_ALIKE && numbers(&x) == numbers(&y) {
+    let typo = super::names::distance(&x, &y) <= 1 && x.chars().count() >= MIN_TYPO;
+    if typo && numbers(&x) == numbers(&y) {
         return Some(Names::Alike(sim));
     }
     let words = |s: &str| {
@@ -265,6 +273,10 @@ mod tests {
         assert!(same_company_name("Acme, Inc.", "ACME"));
         assert!(same_company_name("Initech Software", "Initech Sofware"));
         assert!(!same_company_name("Acme 12", "Acme 13"));
+        assert!(
+            !same_company_name("Test", "test"),
+            "a placeholder is no company"
+        );
         // Short stems and names are too common to mean anything.
         assert_eq!(
             likely_same_account(&co(None, "ab.se"), &co(None, "ab.fi")),
