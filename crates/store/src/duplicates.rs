@@ -16,6 +16,7 @@ mod detail;
 mod merging;
 mod parties;
 mod rules;
+/// Scans: how pairs are found (blocking, windows) and what a scan reports.
 pub mod scan;
 mod scan_accounts;
 
@@ -63,6 +64,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The name stored in `duplicate_candidates.status` and used by the API.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
@@ -71,6 +73,7 @@ impl Status {
         }
     }
 
+    /// Reads `open`, `merged` or `dismissed`.
     pub fn parse(s: &str) -> Option<Status> {
         [Status::Open, Status::Merged, Status::Dismissed]
             .into_iter()
@@ -87,6 +90,7 @@ pub enum Pick {
 }
 
 impl Pick {
+    /// Reads `a` or `b` (any case), as forms and the CLI send them.
     pub fn parse(s: &str) -> Option<Pick> {
         match s.trim().to_ascii_lowercase().as_str() {
             "a" => Some(Pick::A),
@@ -95,6 +99,7 @@ impl Pick {
         }
     }
 
+    /// The other record of the pair.
     pub fn other(self) -> Pick {
         match self {
             Pick::A => Pick::B,
@@ -112,6 +117,7 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// `user_id` acting through `via`.
     pub fn new(user_id: Option<String>, via: &'static str) -> Actor {
         Actor { user_id, via }
     }

@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use leadline_store::duplicates::{Actor, CandidateFilter, Kind, MergeChoice, Pick, Status};
 use leadline_store::{Capturer, Store, StoreError};
 
+/// `leadline duplicates …`.
 #[derive(clap::Subcommand)]
 pub enum DuplicatesCommand {
     /// Scan every lead and account for likely duplicates and refresh the review queue.
@@ -66,6 +67,7 @@ pub enum DuplicatesCommand {
     },
 }
 
+/// Runs one `leadline duplicates` command.
 pub async fn run(store: Store, cmd: DuplicatesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DuplicatesCommand::Scan => scan(&store).await?,

@@ -90,6 +90,7 @@ pub(super) struct Found {
 }
 
 impl Found {
+    /// Keeps a pair found, once whichever way round, up to [`MAX_PAIRS`].
     pub fn add(&mut self, a: &str, b: &str, likely: Likely) {
         let (a, b) = canonical_pair(a, b);
         if self.pairs.len() >= MAX_PAIRS && !self.pairs.contains_key(&(a.to_owned(), b.to_owned()))

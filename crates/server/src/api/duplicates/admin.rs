@@ -3,13 +3,16 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use leadline_store::duplicates::{Actor, ScanSummary};
 use leadline_store::page::Page;
 use serde::{Deserialize, Serialize};
 
-use super::{MAY_CONFIGURE, MAY_MERGE, rules_body, rules_from_body};
+use leadline_core::dedupe::survivorship::{self, Rule, Rules};
+use leadline_store::duplicates::AccountMerge;
+
+use super::{MAY_CONFIGURE, MAY_MERGE};
 use crate::auth::{ApiCaller, Role};
 use crate::error::{ApiError, ErrorBody, JsonBody};
 use crate::state::AppState;
@@ -162,4 +165,82 @@ pub async fn delete_rules(
     caller.require(MAY_CONFIGURE)?;
     let now = st.store.set_survivorship_rules(None).await?;
     Ok(Json(rules_body(&now)))
+}
+
+/// The rules as the API shows them.
+fn rules_body(r: &Rules) -> RulesBody {
+    RulesBody {
+        default: r.default.as_str().to_owned(),
+        fields: r
+            .fields
+            .iter()
+            .map(|(f, rule)| (f.clone(), rule.as_str().to_owned()))
+            .collect(),
+    }
+}
+
+/// Reads rules sent to the API, naming the field at fault.
+fn rules_from_body(body: &RulesBody) -> Result<Rules, ApiError> {
+    let rule = |field: &str, text: &str| {
+        Rule::parse(text).ok_or_else(|| {
+            ApiError::invalid(
+                field.to_owned(),
+                format!(
+                    "unknown rule {text:?}: use {}",
+                    Rule::ALL.map(Rule::as_str).join(", ")
+                ),
+            )
+        })
+    };
+    let mut rules = Rules {
+        default: rule("default", &body.default)?,
+        fields: BTreeMap::new(),
+    };
+    for (f, text) in &body.fields {
+        if !survivorship::is_field(f) {
+            return Err(ApiError::invalid(
+                format!("fields.{f}"),
+                format!(
+                    "{f:?} is not a field: use {} or custom.NAME",
+                    survivorship::FIELDS.join(", ")
+                ),
+            ));
+        }
+        rules
+            .fields
+            .insert(f.clone(), rule(&format!("fields.{f}"), text)?);
+    }
+    Ok(rules)
+}
+
+/// The accounts merged into this one (one page, `next` is always null).
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/merges",
+    tag = "accounts",
+    operation_id = "list_account_merges",
+    params(("id" = String, Path, description = "Account id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The merges", body = Page<AccountMerge>),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not read leads", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    )
+)]
+pub async fn account_merges(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Page<AccountMerge>>, ApiError> {
+    caller.require(Role::Viewer)?;
+    let account = st
+        .store
+        .get_account(&id)
+        .await
+        .map_err(|_| ApiError::not_found("account"))?;
+    Ok(Json(Page {
+        items: st.store.account_merges(&account.id).await?,
+        next: None,
+    }))
 }
