@@ -3,6 +3,7 @@
 //! Nothing here performs I/O, reads a clock or spawns tasks: time, ids and randomness are
 //! arguments, so every rule can be tested exhaustively in-process.
 
+pub mod assess;
 pub mod capture;
 pub mod channel;
 pub mod dedupe;
@@ -13,6 +14,7 @@ pub mod filter;
 pub mod form;
 pub mod import;
 pub mod lifecycle;
+pub mod policy;
 pub mod qualify;
 pub mod scoring;
 pub mod segment;
