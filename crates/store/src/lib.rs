@@ -16,6 +16,8 @@ pub mod jobs;
 pub mod leads;
 mod migrate;
 pub mod page;
+mod policy;
+pub mod scores;
 pub mod segments;
 pub mod settings;
 pub mod testing;
