@@ -14,6 +14,7 @@ pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod leads;
+mod lifecycle;
 mod migrate;
 pub mod page;
 mod policy;

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
+use leadline_core::Stage;
 use leadline_core::assess::{self, Assessment, LeadFacts};
 use leadline_core::policy::Policy;
 use leadline_core::scoring::{EngagementRules, Tally, Touch};
-use leadline_core::Stage;
 
 use crate::capture::bulk::{self, Arg};
 use crate::capture::lead_ops::lead_row_from;
@@ -15,8 +15,10 @@ use crate::capture::tx::{DbRow, Tx};
 use crate::{Result, new_id};
 
 mod mql;
+mod read;
 mod rescore;
 
+pub use read::{LeadScoring, ScorePoint};
 pub use rescore::RescoreReport;
 
 /// The lead columns assessment reads and compares with.
@@ -28,13 +30,25 @@ const HISTORY_STEP: i64 = 5;
 
 /// Re-assesses the leads `ids` inside the caller's transaction: the capture pipeline calls
 /// it for the leads a group of events touched.
-pub(crate) async fn refresh(tx: &mut Tx<'_>, ids: &[String], now: i64, policy: &Policy) -> Result<()> {
+pub(crate) async fn refresh(
+    tx: &mut Tx<'_>,
+    ids: &[String],
+    now: i64,
+    policy: &Policy,
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let rules = EngagementRules::new(&policy.scoring);
     let mut tallies: HashMap<String, Tally> = HashMap::new();
-    for r in bulk::select_in(tx, "SELECT lead_id, type, name, occurred_at FROM activities", "lead_id", ids).await? {
+    for r in bulk::select_in(
+        tx,
+        "SELECT lead_id, type, name, occurred_at FROM activities",
+        "lead_id",
+        ids,
+    )
+    .await?
+    {
         tally_row(&rules, &mut tallies, &r, now)?;
     }
     let rows = bulk::select_in(tx, ASSESS_SELECT, "id", ids).await?;

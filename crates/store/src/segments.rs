@@ -99,7 +99,11 @@ impl Compiler {
         if let Some((_, col)) = TEXT_FIELDS.iter().find(|(f, _)| *f == field) {
             return Ok(Some(format!("LOWER({col})")));
         }
-        if TIME_FIELDS.iter().chain(NUM_FIELDS).any(|(f, _)| *f == field) {
+        if TIME_FIELDS
+            .iter()
+            .chain(NUM_FIELDS)
+            .any(|(f, _)| *f == field)
+        {
             return Ok(None);
         }
         Err(unsupported(format!("unknown field {field:?}")))

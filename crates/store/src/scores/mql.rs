@@ -48,7 +48,9 @@ pub(crate) async fn promote(
         Some(ids) => {
             for chunk in ids.chunks(CHUNK) {
                 let first = compiled.args.len() + 1;
-                let list: Vec<String> = (first..first + chunk.len()).map(|i| format!("${i}")).collect();
+                let list: Vec<String> = (first..first + chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
                 let mut args = compiled.args.clone();
                 args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
                 let sql = format!("{base} AND l.id IN ({})", list.join(","));
@@ -61,7 +63,9 @@ pub(crate) async fn promote(
     for r in &found {
         let id: String = r.try_get("id")?;
         let stage: String = r.try_get("stage")?;
-        let Some(from) = Stage::parse(&stage) else { continue };
+        let Some(from) = Stage::parse(&stage) else {
+            continue;
+        };
         if let Some(to) = lifecycle::on_sales_ready(from) {
             writes.move_stage(&id, from, to, &reason, now);
         }

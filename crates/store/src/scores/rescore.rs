@@ -40,9 +40,11 @@ impl Store {
                 .spawn(move || {
                     let run = || -> Result<RescoreReport> {
                         let mut conn = crate::capture::lite::connect(&path)?;
-                        let rt = tokio::runtime::Builder::new_current_thread().build().map_err(
-                            |e| StoreError::Corrupt(format!("no runtime for the rescore: {e}")),
-                        )?;
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .build()
+                            .map_err(|e| {
+                                StoreError::Corrupt(format!("no runtime for the rescore: {e}"))
+                            })?;
                         rt.block_on(run(&mut Tx::Lite(&mut conn), now, &policy, true))
                     };
                     let _ = send.send(run());

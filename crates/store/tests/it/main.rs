@@ -5,5 +5,6 @@ mod capture;
 mod inbox;
 mod jobs;
 mod lead_search;
+mod scoring;
 mod segments;
 mod support;
