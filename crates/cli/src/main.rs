@@ -37,6 +37,18 @@ enum Command {
     Import(commands::import::Args),
     /// Measure ingest, import and lead-list speed against a raw-SQL reference.
     Bench(commands::bench::Args),
+    /// Show, check or apply the lead-management policy (leadline.toml).
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// Re-assess every lead (qualification, scores, MQL) against the policy in force.
+    Rescore,
+    /// Move a lead to another lifecycle stage, with a reason.
+    Stage(commands::policy::StageArgs),
+    /// Saved segments (filter expressions) and their live counts.
+    #[command(subcommand)]
+    Segment(commands::segments::SegmentCommand),
+    /// Export leads (all, or a segment's) as CSV.
+    Export(commands::segments::ExportArgs),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -81,6 +93,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Demo(args) => commands::demo::run(open().await?, args).await,
         Command::Import(args) => commands::import::run(open().await?, args).await,
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
+        Command::Policy(c) => commands::policy::policy(open().await?, c).await,
+        Command::Rescore => commands::policy::rescore(open().await?).await,
+        Command::Stage(a) => commands::policy::stage(open().await?, a).await,
+        Command::Segment(c) => commands::segments::segment(open().await?, c).await,
+        Command::Export(a) => commands::segments::export(open().await?, a).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

@@ -208,7 +208,7 @@ fn email_findings(email: &Email, rules: &Rules, found: &mut Vec<(Reason, String)
     let listed = |set: &BTreeSet<String>| set.contains(&domain) || set.contains(&registrable);
     if DISPOSABLE.contains(registrable.as_str()) || listed(&rules.extra_disposable_domains) {
         found.push((Reason::DisposableDomain, registrable.clone()));
-    } else if is_free_mail_domain(&domain) {
+    } else if email.is_free_mail() {
         found.push((Reason::FreeMail, registrable.clone()));
     }
     let local = email.local_part().to_ascii_lowercase();

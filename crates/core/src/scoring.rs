@@ -274,8 +274,16 @@ impl<'m> EngagementRules<'m> {
         if !k.words.is_empty()
             && let Some(name) = name.filter(|n| !n.is_empty())
         {
-            let name = name.to_lowercase();
-            if let Some((_, i)) = k.words.iter().find(|(w, _)| name.contains(w.as_str())) {
+            let found = if name.is_ascii() {
+                // The common case, without allocating: ASCII names compared ignoring case.
+                k.words
+                    .iter()
+                    .find(|(w, _)| contains_ascii_ignoring_case(name, w))
+            } else {
+                let name = name.to_lowercase();
+                k.words.iter().find(|(w, _)| name.contains(w.as_str()))
+            };
+            if let Some((_, i)) = found {
                 return Some(*i);
             }
         }
@@ -322,4 +330,12 @@ impl<'m> EngagementRules<'m> {
                 .collect(),
         )
     }
+}
+
+/// Whether ASCII `haystack` holds lowercase `needle`, ignoring ASCII case.
+fn contains_ascii_ignoring_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty()
+        || h.windows(n.len())
+            .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
 }

@@ -33,10 +33,40 @@ pub struct ImportRequest {
     pub map: Vec<String>,
 }
 
+/// How often every lead is rescored even without a policy change: engagement decays.
+const DAILY: Duration = Duration::from_secs(24 * 3600);
+/// How often a process re-reads the policy another process may have changed.
+const POLICY_RELOAD: Duration = Duration::from_secs(10);
+
+/// Queues a rescore of every lead (after a policy change, and daily).
+pub async fn queue_rescore(state: &AppState) -> leadline_store::Result<String> {
+    let id = state
+        .store
+        .enqueue_job("rescore", "{}", leadline_store::now_ms())
+        .await?;
+    state.jobs_waiting.notify_one();
+    Ok(id)
+}
+
 /// Runs jobs until the process ends.
 pub async fn run(state: AppState) {
     let worker = format!("{}-{}", std::process::id(), crate::auth::random_token(6));
+    let mut next_daily = tokio::time::Instant::now() + DAILY;
+    let mut next_reload = tokio::time::Instant::now() + POLICY_RELOAD;
     loop {
+        let now = tokio::time::Instant::now();
+        if now >= next_reload {
+            next_reload = now + POLICY_RELOAD;
+            if let Err(e) = state.store.reload_policy().await {
+                tracing::warn!(error = %e, "could not reload the policy");
+            }
+        }
+        if now >= next_daily {
+            next_daily = now + DAILY;
+            if let Err(e) = queue_rescore(&state).await {
+                tracing::warn!(error = %e, "could not queue the daily rescore");
+            }
+        }
         match state
             .store
             .claim_job(&worker, leadline_store::now_ms(), LEASE_MS)
@@ -57,6 +87,7 @@ pub async fn run(state: AppState) {
 async fn run_job(state: &AppState, worker: &str, job: Job) {
     let result = match job.kind.as_str() {
         "import" => run_import_job(state, worker, &job).await,
+        "rescore" => run_rescore_job(state).await,
         other => Err(format!("unknown job kind {other:?}")),
     };
     let store = &state.store;
@@ -72,6 +103,28 @@ async fn run_job(state: &AppState, worker: &str, job: Job) {
     if let Err(e) = outcome {
         tracing::error!(job = %job.id, error = %e, "could not record the job's outcome");
     }
+}
+
+/// Rescores every lead against the policy stored now (re-read first: another process may
+/// have changed it).
+async fn run_rescore_job(state: &AppState) -> Result<(), String> {
+    let store = &state.store;
+    store.reload_policy().await.map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let r = store
+        .rescore_all(leadline_store::now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        leads = r.leads,
+        changed = r.changed,
+        disqualified = r.disqualified,
+        requalified = r.requalified,
+        became_mql = r.became_mql,
+        seconds = started.elapsed().as_secs_f64(),
+        "rescored every lead"
+    );
+    Ok(())
 }
 
 /// Imports an uploaded file. Safe to run again after a crash: rows already imported are

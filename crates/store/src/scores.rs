@@ -41,25 +41,42 @@ pub(crate) async fn refresh(
     }
     let rules = EngagementRules::new(&policy.scoring);
     let mut tallies: HashMap<String, Tally> = HashMap::new();
-    for r in bulk::select_in(
-        tx,
-        "SELECT lead_id, type, name, occurred_at FROM activities",
-        "lead_id",
-        ids,
-    )
-    .await?
-    {
+    for r in bulk::select_in(tx, ACTIVITY_SELECT, "lead_id", ids).await? {
         tally_row(&rules, &mut tallies, &r, now)?;
     }
     let rows = bulk::select_in(tx, ASSESS_SELECT, "id", ids).await?;
     let mut writes = Writes::default();
-    for r in &rows {
-        writes.assess_row(r, &mut tallies, &rules, policy, now)?;
-    }
+    writes.assess_rows(&rows, &tallies, &rules, policy, now)?;
     writes.write(tx).await?;
     mql::promote(tx, Some(ids), now, policy).await?;
     Ok(())
 }
+
+impl crate::Store {
+    /// Assesses one lead now against the policy in force, without writing anything: the
+    /// explanation on the lead page. `None` for a merged lead.
+    pub async fn assess_now(&self, lead_id: &str, now: i64) -> Result<Option<Assessment>> {
+        let policy = self.policy();
+        let rules = EngagementRules::new(&policy.scoring);
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = Tx::Any(&mut conn);
+        let ids = [lead_id.to_owned()];
+        let mut tallies = HashMap::new();
+        for r in bulk::select_in(&mut tx, ACTIVITY_SELECT, "lead_id", &ids).await? {
+            tally_row(&rules, &mut tallies, &r, now)?;
+        }
+        let Some(row) = bulk::select_in(&mut tx, ASSESS_SELECT, "id", &ids)
+            .await?
+            .pop()
+        else {
+            return Err(crate::StoreError::NotFound);
+        };
+        Ok(assess_row(&row, &tallies, &rules, &policy)?.map(|a| a.assessment))
+    }
+}
+
+/// What engagement reads of a lead's activities.
+const ACTIVITY_SELECT: &str = "SELECT lead_id, type, name, occurred_at FROM activities";
 
 /// Adds one activity row (`lead_id, type, name, occurred_at`) to its lead's tally.
 fn tally_row(
@@ -102,39 +119,99 @@ pub(crate) struct Writes {
     pub moved: HashMap<&'static str, u64>,
 }
 
-impl Writes {
-    /// Assesses one row of [`ASSESS_SELECT`] with its tally (taken out of `tallies`).
-    fn assess_row(
-        &mut self,
-        r: &DbRow,
-        tallies: &mut HashMap<String, Tally>,
-        rules: &EngagementRules<'_>,
-        policy: &Policy,
-        now: i64,
-    ) -> Result<()> {
-        let merged: Option<String> = r.try_get("merged_into")?;
-        let (id, row) = lead_row_from(r)?;
-        let tally = tallies.remove(&id).unwrap_or_default();
-        if merged.is_some() {
-            return Ok(());
-        }
-        let requalified: Option<i64> = r.try_get("requalified_at")?;
-        let auto: i64 = r.try_get("auto_disqualified")?;
-        let facts = LeadFacts {
-            email: row.email.as_ref(),
-            traits: &row.traits,
-            stage: row.stage,
-            requalified: requalified.is_some(),
-            auto_disqualified: auto != 0,
-        };
-        let a = assess::assess(facts, rules.score(&tally), policy);
-        let stored = Stored {
+/// One lead assessed, ready to be recorded.
+struct Assessed {
+    id: String,
+    stage: Stage,
+    was: Stored,
+    assessment: Assessment,
+}
+
+/// Assesses one row of [`ASSESS_SELECT`] with its tally; `None` for a merged lead.
+fn assess_row(
+    r: &DbRow,
+    tallies: &HashMap<String, Tally>,
+    rules: &EngagementRules<'_>,
+    policy: &Policy,
+) -> Result<Option<Assessed>> {
+    let merged: Option<String> = r.try_get("merged_into")?;
+    if merged.is_some() {
+        return Ok(None);
+    }
+    let (id, row) = lead_row_from(r)?;
+    let requalified: Option<i64> = r.try_get("requalified_at")?;
+    let auto: i64 = r.try_get("auto_disqualified")?;
+    let facts = LeadFacts {
+        email: row.email.as_ref(),
+        traits: &row.traits,
+        stage: row.stage,
+        requalified: requalified.is_some(),
+        auto_disqualified: auto != 0,
+    };
+    let engagement = match tallies.get(&id) {
+        Some(t) => rules.score(t),
+        None => rules.score(&Tally::default()),
+    };
+    let assessment = assess::assess(facts, engagement, policy);
+    Ok(Some(Assessed {
+        stage: row.stage,
+        was: Stored {
             flags: r.try_get("flags")?,
             fit: r.try_get("fit_score")?,
             engagement: r.try_get("engagement_score")?,
             grade: r.try_get("grade")?,
+        },
+        assessment,
+        id,
+    }))
+}
+
+/// Rows per thread below which assessing in parallel is not worth a thread.
+const PARALLEL_MIN: usize = 2_000;
+
+impl Writes {
+    /// Assesses rows of [`ASSESS_SELECT`] (on two threads when there are many: a rescore is
+    /// bound by this work, not by SQLite) and records what they call for.
+    pub(crate) fn assess_rows(
+        &mut self,
+        rows: &[DbRow],
+        tallies: &HashMap<String, Tally>,
+        rules: &EngagementRules<'_>,
+        policy: &Policy,
+        now: i64,
+    ) -> Result<()> {
+        let run = |part: &[DbRow]| -> Result<Vec<Assessed>> {
+            let mut out = Vec::with_capacity(part.len());
+            for r in part {
+                out.extend(assess_row(r, tallies, rules, policy)?);
+            }
+            Ok(out)
         };
-        self.record(&id, row.stage, &stored, &a, now);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        let assessed: Vec<Assessed> = if threads > 1 && rows.len() >= PARALLEL_MIN * 2 {
+            let size = rows.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = rows
+                    .chunks(size)
+                    .map(|part| s.spawn(move || run(part)))
+                    .collect();
+                let mut all = Vec::with_capacity(rows.len());
+                for h in handles {
+                    let part = h.join().map_err(|_| {
+                        crate::StoreError::Corrupt("an assessment thread panicked".into())
+                    })??;
+                    all.extend(part);
+                }
+                Ok::<_, crate::StoreError>(all)
+            })?
+        } else {
+            run(rows)?
+        };
+        for a in &assessed {
+            self.record(&a.id, a.stage, &a.was, &a.assessment, now);
+        }
         Ok(())
     }
 
@@ -147,14 +224,12 @@ impl Writes {
             || was.grade.as_deref() != Some(a.grade.as_str());
         if changed {
             self.changed += 1;
-            let detail = serde_json::to_string(&rounded(a.explanation())).unwrap_or_default();
             self.scores.push(vec![
                 id.into(),
                 flags.into(),
                 a.fit_points.into(),
                 a.engagement_points.into(),
                 a.grade.clone().into(),
-                detail.into(),
                 now.into(),
             ]);
             let moved_a_lot = |before: Option<i64>, after: i64| {
@@ -201,15 +276,29 @@ impl Writes {
     }
 
     pub(crate) async fn write(&mut self, tx: &mut Tx<'_>) -> Result<()> {
-        bulk::update_from_values(
-            tx,
-            "leads",
-            "id, flags, fit_score, engagement_score, grade, score_detail, scored_at",
-            "flags = v.flags, fit_score = v.fit_score, engagement_score = v.engagement_score, grade = v.grade, \
-             score_detail = v.score_detail, scored_at = v.scored_at",
-            std::mem::take(&mut self.scores),
-        )
-        .await?;
+        let scores = std::mem::take(&mut self.scores);
+        if matches!(tx, Tx::Lite(_)) {
+            // SQLite called directly: one prepared single-row UPDATE per lead beats a
+            // multi-row `UPDATE … FROM (VALUES …)` several times over.
+            for row in scores {
+                tx.execute(
+                    "UPDATE leads SET flags = $2, fit_score = $3, engagement_score = $4, grade = $5, scored_at = $6 \
+                     WHERE id = $1",
+                    row,
+                )
+                .await?;
+            }
+        } else {
+            bulk::update_from_values(
+                tx,
+                "leads",
+                "id, flags, fit_score, engagement_score, grade, scored_at",
+                "flags = v.flags, fit_score = v.fit_score, engagement_score = v.engagement_score, grade = v.grade, \
+                 scored_at = v.scored_at",
+                scores,
+            )
+            .await?;
+        }
         bulk::insert(
             tx,
             "score_history (id, lead_id, at, fit, engagement, grade, cause)",
@@ -233,12 +322,4 @@ impl Writes {
         )
         .await
     }
-}
-
-/// Explanations keep one decimal: enough to read, and they don't churn on decay alone.
-fn rounded(mut e: assess::Explanation) -> assess::Explanation {
-    for c in e.fit.iter_mut().chain(e.engagement.iter_mut()) {
-        c.points = (c.points * 10.0).round() / 10.0;
-    }
-    e
 }

@@ -80,6 +80,10 @@ impl Compiler {
     }
 
     fn join(&mut self, xs: &[Expr], sep: &str) -> Result<String> {
+        if xs.is_empty() {
+            // The empty `and` holds, the empty `or` does not (as in the evaluator).
+            return Ok(if sep == " AND " { "(1 = 1)" } else { "(1 = 0)" }.into());
+        }
         let parts: Result<Vec<String>> = xs.iter().map(|x| self.expr(x)).collect();
         Ok(format!("({})", parts?.join(sep)))
     }

@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod demo;
 pub mod import;
+pub mod policy;
+pub mod segments;
 pub mod serve;
 pub mod users;
 

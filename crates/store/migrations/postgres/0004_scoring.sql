@@ -4,7 +4,6 @@ ALTER TABLE leads ADD COLUMN fit_score BIGINT;
 ALTER TABLE leads ADD COLUMN engagement_score BIGINT;
 ALTER TABLE leads ADD COLUMN grade TEXT;
 ALTER TABLE leads ADD COLUMN probability BIGINT;
-ALTER TABLE leads ADD COLUMN score_detail TEXT;
 ALTER TABLE leads ADD COLUMN scored_at BIGINT;
 ALTER TABLE leads ADD COLUMN requalified_at BIGINT;
 ALTER TABLE leads ADD COLUMN auto_disqualified BIGINT NOT NULL DEFAULT 0;

@@ -17,7 +17,8 @@ pub struct LeadScoring {
     pub engagement: Option<i64>,
     pub grade: Option<String>,
     pub probability: Option<i64>,
-    /// Findings and the contributions behind each score (`{"findings","fit","engagement"}`).
+    /// Findings and the contributions behind each score (`{"findings","fit","engagement"}`),
+    /// worked out now against the policy in force (engagement decays between rescores).
     #[schema(value_type = Object)]
     pub explanation: Explanation,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -47,19 +48,18 @@ impl Store {
     /// A lead's scores, explanation and history (newest last).
     pub async fn lead_scoring(&self, lead_id: &str) -> Result<LeadScoring> {
         let r = sqlx::query(
-            "SELECT flags, fit_score, engagement_score, grade, probability, score_detail, scored_at, requalified_at FROM leads WHERE id = $1",
+            "SELECT flags, fit_score, engagement_score, grade, probability, scored_at, requalified_at FROM leads WHERE id = $1",
         )
         .bind(lead_id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
         let flags: String = r.try_get("flags")?;
-        let detail: Option<String> = r.try_get("score_detail")?;
-        let explanation = match detail {
-            Some(d) => serde_json::from_str(&d)
-                .map_err(|e| StoreError::Corrupt(format!("lead {lead_id} score detail: {e}")))?,
-            None => Explanation::default(),
-        };
+        let explanation = self
+            .assess_now(lead_id, crate::now_ms())
+            .await?
+            .map(|a| a.explanation())
+            .unwrap_or_default();
         let history = sqlx::query(
             "SELECT at, fit, engagement, grade, probability, cause FROM score_history WHERE lead_id = $1 ORDER BY at, id",
         )

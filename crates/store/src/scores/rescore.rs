@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 
 use leadline_core::policy::Policy;
-use leadline_core::scoring::{EngagementRules, Tally};
+use leadline_core::scoring::{EngagementRules, Tally, Touch};
 use serde::Serialize;
 
-use super::{ASSESS_SELECT, Writes, mql, tally_row};
+use super::{ASSESS_SELECT, Writes, mql};
+use crate::capture::bulk::Arg;
 use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
 
@@ -64,42 +65,68 @@ async fn run(tx: &mut Tx<'_>, now: i64, policy: &Policy, sqlite: bool) -> Result
     let begin = if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
     let rules = EngagementRules::new(&policy.scoring);
     let mut report = RescoreReport::default();
+    let started = std::time::Instant::now();
     let mut tallies: HashMap<String, Tally> = HashMap::new();
-    let mut after = String::new();
+    report.activities = tx
+        .scan(
+            // No `WHERE lead_id IS NOT NULL`: SQLite would walk the partial lead index and
+            // fetch every row out of order; a plain table scan reads the file once.
+            "SELECT lead_id, type, name, occurred_at FROM activities",
+            vec![],
+            |r| {
+                let (Some(lead), Some(kind)) = (r.text(0)?, r.text(1)?) else {
+                    return Ok(());
+                };
+                let touch = Touch {
+                    kind,
+                    name: r.text(2)?,
+                    at: r.int(3)?,
+                };
+                match tallies.get_mut(lead) {
+                    Some(t) => rules.add(t, &touch, now),
+                    None => rules.add(tallies.entry(lead.to_owned()).or_default(), &touch, now),
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "rescore: activities tallied"
+    );
+    let (mut read, mut assessed, mut written) = (0u128, 0u128, 0u128);
+    // Pages in storage order: by rowid on SQLite (a table scan), by id on PostgreSQL.
+    let key = if sqlite { "rowid" } else { "id" };
+    let select = ASSESS_SELECT.replacen("SELECT ", &format!("SELECT {key} AS page_key, "), 1);
+    let select = format!("{select} WHERE {key} > $1 ORDER BY {key} LIMIT $2");
+    let mut after: Arg = if sqlite { 0i64.into() } else { "".into() };
     loop {
+        let t = std::time::Instant::now();
         let rows = tx
-            .fetch_all(
-                "SELECT id, lead_id, type, name, occurred_at FROM activities WHERE id > $1 ORDER BY id LIMIT $2",
-                vec![after.as_str().into(), PAGE.into()],
-            )
+            .fetch_all(&select, vec![after.clone(), PAGE.into()])
             .await?;
+        read += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
         let Some(last) = rows.last() else { break };
-        after = last.try_get("id")?;
-        report.activities += rows.len() as u64;
-        for r in &rows {
-            tally_row(&rules, &mut tallies, r, now)?;
-        }
-    }
-    let select = format!("{ASSESS_SELECT} WHERE id > $1 ORDER BY id LIMIT $2");
-    let mut after = String::new();
-    loop {
-        let rows = tx
-            .fetch_all(&select, vec![after.as_str().into(), PAGE.into()])
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = last.try_get("id")?;
+        after = if sqlite {
+            last.try_get::<i64>("page_key")?.into()
+        } else {
+            last.try_get::<String>("page_key")?.into()
+        };
         let mut writes = Writes::default();
-        for r in &rows {
-            writes.assess_row(r, &mut tallies, &rules, policy, now)?;
-        }
+        writes.assess_rows(&rows, &tallies, &rules, policy, now)?;
         report.leads += writes.assessed;
         report.changed += writes.changed;
         report.disqualified += writes.moved.get("disqualified").copied().unwrap_or(0);
         report.requalified += writes.moved.get("lead").copied().unwrap_or(0);
+        assessed += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
         tx.execute(begin, vec![]).await?;
-        let written = writes.write(tx).await;
-        end(tx, written).await?;
+        let done = writes.write(tx).await;
+        end(tx, done).await?;
+        written += t.elapsed().as_millis();
     }
+    tracing::debug!(read, assessed, written, "rescore: leads (ms)");
     tx.execute(begin, vec![]).await?;
     let promoted = mql::promote(tx, None, now, policy).await;
     report.became_mql = end(tx, promoted).await?;

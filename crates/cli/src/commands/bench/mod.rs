@@ -1,4 +1,4 @@
-//! `leadline bench ingest|import|list`: performance goals as measurements.
+//! `leadline bench ingest|import|list|segment|rescore`: performance goals as measurements.
 //!
 //! Every bench measures Leadline and, in the same run, a reference (the same rows written or
 //! read with bare SQL), and prints both with their ratio, so a number means something on any
@@ -21,6 +21,7 @@ mod ingest;
 mod list;
 mod raw;
 mod report;
+mod rescore;
 mod segment;
 
 /// Options of `leadline bench`.
@@ -42,6 +43,8 @@ enum Bench {
     Import(import::Args),
     /// Lead list queries on a large database against a bare `SELECT id … LIMIT 50`.
     List(list::Args),
+    /// Rescoring every lead after a rule change, against a bare read-and-rewrite pass.
+    Rescore(rescore::Args),
     /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
     Segment(segment::Args),
 }
@@ -55,6 +58,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Import(a) => import::run(&target, a).await?,
         Bench::List(a) => list::run(&target, a).await?,
         Bench::Segment(a) => segment::run(&target, a).await?,
+        Bench::Rescore(a) => rescore::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
