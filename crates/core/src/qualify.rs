@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Traits;
-use crate::email::{Email, is_free_mail_domain, registrable_domain};
+use crate::email::{Email, registrable_domain};
 
 mod custom;
 mod junk;
