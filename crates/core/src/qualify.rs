@@ -18,9 +18,9 @@ mod junk;
 
 pub use custom::{CustomRule, RuleError};
 
-/// A stable reason code.
+/// A stable reason code; it reads and writes as its code (`free_mail`, `custom:budget`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Reason {
     FreeMail,
     DisposableDomain,
@@ -46,6 +46,31 @@ impl Reason {
             Reason::ExcludedCountry => "excluded_country".into(),
             Reason::Custom(name) => format!("custom:{name}"),
         }
+    }
+}
+
+impl From<Reason> for String {
+    fn from(r: Reason) -> String {
+        r.code()
+    }
+}
+
+impl TryFrom<String> for Reason {
+    type Error = String;
+    fn try_from(code: String) -> Result<Reason, String> {
+        Ok(match code.as_str() {
+            "free_mail" => Reason::FreeMail,
+            "disposable_domain" => Reason::DisposableDomain,
+            "role_account" => Reason::RoleAccount,
+            "student" => Reason::Student,
+            "competitor" => Reason::Competitor,
+            "junk" => Reason::Junk,
+            "excluded_country" => Reason::ExcludedCountry,
+            other => match other.strip_prefix("custom:") {
+                Some(name) => Reason::Custom(name.to_owned()),
+                None => return Err(format!("unknown reason code {other:?}")),
+            },
+        })
     }
 }
 

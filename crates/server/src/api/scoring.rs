@@ -138,7 +138,7 @@ impl PolicyView {
     tag = "policy",
     operation_id = "get_policy",
     security(("bearer" = [])),
-    responses(
+    responses((status = 403, description = "The key's role may not do this", body = ErrorBody), 
         (status = 200, description = "The policy", body = PolicyView),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
     )

@@ -78,7 +78,7 @@ async fn count_of(st: &AppState, expression: &str) -> Result<i64, ApiError> {
 /// Saved segments, by name, each with its live count.
 #[utoipa::path(get, path = "/segments", tag = "segments", operation_id = "list_segments",
     security(("bearer" = [])),
-    responses((status = 200, description = "Every saved segment", body = Vec<SegmentView>),
+    responses((status = 403, description = "The key's role may not do this", body = ErrorBody), (status = 200, description = "Every saved segment", body = Vec<SegmentView>),
               (status = 401, description = "No or unknown API key", body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
@@ -125,7 +125,7 @@ pub async fn create(
 /// One segment (by id or name) with its live count.
 #[utoipa::path(get, path = "/segments/{id}", tag = "segments", operation_id = "get_segment",
     params(("id" = String, Path, description = "Segment id or name")), security(("bearer" = [])),
-    responses((status = 200, description = "The segment", body = SegmentView),
+    responses((status = 401, description = "No or unknown API key", body = ErrorBody), (status = 403, description = "The key's role may not do this", body = ErrorBody), (status = 200, description = "The segment", body = SegmentView),
               (status = 404, description = "No such segment", body = ErrorBody)))]
 pub async fn get_one(
     State(st): State<AppState>,
@@ -146,7 +146,7 @@ pub async fn get_one(
 #[utoipa::path(put, path = "/segments/{id}", tag = "segments", operation_id = "update_segment",
     params(("id" = String, Path, description = "Segment id")), request_body = SegmentInput,
     security(("bearer" = [])),
-    responses((status = 200, description = "Saved", body = SegmentView),
+    responses((status = 401, description = "No or unknown API key", body = ErrorBody), (status = 403, description = "The key's role may not do this", body = ErrorBody), (status = 200, description = "Saved", body = SegmentView),
               (status = 404, description = "No such segment", body = ErrorBody),
               (status = 422, description = "A bad name or expression", body = ErrorBody)))]
 pub async fn update(
@@ -177,7 +177,7 @@ pub async fn update(
 /// Deletes a segment.
 #[utoipa::path(delete, path = "/segments/{id}", tag = "segments", operation_id = "delete_segment",
     params(("id" = String, Path, description = "Segment id")), security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"),
+    responses((status = 401, description = "No or unknown API key", body = ErrorBody), (status = 403, description = "The key's role may not do this", body = ErrorBody), (status = 204, description = "Deleted"),
               (status = 404, description = "No such segment", body = ErrorBody)))]
 pub async fn delete(
     State(st): State<AppState>,
@@ -195,7 +195,7 @@ pub async fn delete(
 /// The live leads a segment matches now, in id order.
 #[utoipa::path(get, path = "/segments/{id}/leads", tag = "segments", operation_id = "list_segment_leads",
     params(("id" = String, Path, description = "Segment id or name"), Paging), security(("bearer" = [])),
-    responses((status = 200, description = "One page of leads", body = Page<Lead>),
+    responses((status = 401, description = "No or unknown API key", body = ErrorBody), (status = 403, description = "The key's role may not do this", body = ErrorBody), (status = 200, description = "One page of leads", body = Page<Lead>),
               (status = 404, description = "No such segment", body = ErrorBody)))]
 pub async fn leads(
     State(st): State<AppState>,
@@ -221,7 +221,7 @@ pub async fn leads(
 /// Counts the live leads an expression matches, without saving it (for an editor's preview).
 #[utoipa::path(post, path = "/segments/count", tag = "segments", operation_id = "count_segment",
     request_body = CountInput, security(("bearer" = [])),
-    responses((status = 200, description = "The count", body = CountView),
+    responses((status = 401, description = "No or unknown API key", body = ErrorBody), (status = 403, description = "The key's role may not do this", body = ErrorBody), (status = 200, description = "The count", body = CountView),
               (status = 422, description = "The expression does not parse (the message names the column)", body = ErrorBody)))]
 pub async fn count(
     State(st): State<AppState>,

@@ -7,5 +7,6 @@ mod forms;
 mod hubspot;
 mod identity;
 mod ingest;
+mod scoring;
 mod support;
 mod ui;

@@ -145,6 +145,15 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
     Ok(r)
 }
 
+/// One generated activity (its id is also its message id).
+struct Generated {
+    id: String,
+    lead: String,
+    kind: &'static str,
+    name: Option<&'static str>,
+    at: i64,
+}
+
 /// Inserts `n` activities spread over the leads and the last 180 days, ids made at insert
 /// time (as capture makes them, so id order is insertion order).
 async fn fill_activities(pool: &sqlx::AnyPool, n: u64, seed: u64) -> anyhow::Result<u64> {
@@ -175,7 +184,7 @@ async fn fill_activities(pool: &sqlx::AnyPool, n: u64, seed: u64) -> anyhow::Res
             let mut sql = String::from(
                 "INSERT INTO activities (id, message_id, lead_id, type, name, channel, occurred_at, received_at, origin) VALUES ",
             );
-            let mut binds: Vec<(String, String, String, &str, Option<&str>, i64)> = Vec::new();
+            let mut binds: Vec<Generated> = Vec::new();
             for r in 0..rows as usize {
                 let (kind, name) = KINDS[(next() % KINDS.len() as u64) as usize];
                 let lead = ids[(next() % ids.len() as u64) as usize].clone();
@@ -192,17 +201,23 @@ async fn fill_activities(pool: &sqlx::AnyPool, n: u64, seed: u64) -> anyhow::Res
                     p(5),
                     p(6)
                 ));
-                binds.push((id.clone(), id, lead, kind, name, at));
+                binds.push(Generated {
+                    id,
+                    lead,
+                    kind,
+                    name,
+                    at,
+                });
             }
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (id, message, lead, kind, name, at) in binds {
+            for g in binds {
                 q = q
-                    .bind(id)
-                    .bind(message)
-                    .bind(lead)
-                    .bind(kind)
-                    .bind(name)
-                    .bind(at);
+                    .bind(g.id.clone())
+                    .bind(g.id)
+                    .bind(g.lead)
+                    .bind(g.kind)
+                    .bind(g.name)
+                    .bind(g.at);
             }
             q.execute(&mut *tx).await?;
             done += rows;
