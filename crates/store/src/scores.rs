@@ -23,7 +23,7 @@ pub use rescore::RescoreReport;
 
 /// The lead columns assessment reads and compares with.
 const ASSESS_SELECT: &str = "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-     consent, custom, account_id, stage, merged_into, requalified_at, auto_disqualified, flags, fit_score, engagement_score, grade FROM leads";
+     consent, custom, account_id, stage, field_times, merged_into, requalified_at, auto_disqualified, flags, fit_score, engagement_score, grade FROM leads";
 
 /// A move in either score this large is kept in the score history even when the grade stays.
 const HISTORY_STEP: i64 = 5;

@@ -203,10 +203,10 @@ async fn create_lead(conn: &mut Tx<'_>, unit: &mut Unit, ev: &CaptureEvent) -> R
     };
     let stage = ev.stage_on_creation();
     let id = new_id();
-    let row = LeadRow::new(ev, account_id, stage);
     // A lead comes to be when the event that created it happened (a list's history, the
     // demo's past), never later than now (a client's clock may run fast).
     let created_at = ev.occurred_at.min(unit.now);
+    let row = LeadRow::new(ev, account_id, stage, created_at);
     unit.stage_changes.push(StageRow {
         lead_id: id.clone(),
         from: None,
@@ -264,6 +264,7 @@ async fn update_lead(
         traits,
         ..current.clone()
     };
+    next.stamp(&current.traits, ev.occurred_at.min(unit.now));
     changed |= next.adopt_identifiers(ev);
     if next.account_id.is_none()
         && let Some(domain) = next.email.as_ref().and_then(|e| e.company_domain())

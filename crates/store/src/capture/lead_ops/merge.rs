@@ -34,7 +34,14 @@ pub(crate) async fn merge_into(
         conn.execute(sql, vec![survivor.into(), merged.into()])
             .await?;
     }
+    let before = keep.traits.clone();
     keep.traits = merge_profile(&keep.traits, &gone.traits, OnDuplicate::Skip).0;
+    // Values that came from the merged lead keep the time they were set there.
+    for f in keep.traits.changed_fields(&before) {
+        if let Some(at) = gone.field_times.get(&f) {
+            keep.field_times.insert(f, *at);
+        }
+    }
     keep.email = keep.email.or(gone.email);
     keep.user_id = keep.user_id.or(gone.user_id);
     keep.external_key = keep.external_key.or(gone.external_key);
