@@ -13,6 +13,7 @@ pub mod filter;
 pub mod form;
 pub mod import;
 pub mod lifecycle;
+pub mod predict;
 pub mod qualify;
 pub mod scoring;
 pub mod segment;
