@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::dataset::Dataset;
 use super::design::Design;
 use super::features::{FeatureSpec, analyse};
-use super::logistic::{fit, logits, sigmoid};
+use super::logistic::{logits, sigmoid};
 use super::metrics::{Metrics, auc};
+use super::select::fit_penalised;
 use super::{PredictError, TrainOptions};
 
 /// How to split: the number of folds and the seed of the shuffle.
@@ -37,6 +38,8 @@ pub struct Evaluation {
     pub metrics: Metrics,
     /// AUC of each fold on its own, to show how much it varies.
     pub fold_auc: Vec<Option<f64>>,
+    /// The L2 penalty each fold's fit used.
+    pub fold_l2: Vec<f64>,
     /// How each column is used, as learnt from all rows.
     pub features: Vec<String>,
     /// Columns left out and why.
@@ -45,10 +48,10 @@ pub struct Evaluation {
 
 /// SplitMix64: a seeded shuffle that is the same on every platform and every release
 /// (a `rand` generator's stream may change with the crate's version).
-struct SplitMix(u64);
+pub(super) struct SplitMix(pub(super) u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -57,7 +60,7 @@ impl SplitMix {
     }
 
     /// Uniform in `0..n` (multiply-high).
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next()) * n as u128) >> 64) as usize
     }
 
@@ -109,7 +112,7 @@ pub(crate) fn fit_rows(
     let spec = analyse(data, train, options)?;
     let x = Design::build(&spec, data, train);
     let y: Vec<bool> = train.iter().map(|&r| data.labels[r]).collect();
-    let fitted = fit(&x, &y, options.l2);
+    let fitted = fit_penalised(&x, &y, options);
     Ok((spec, fitted))
 }
 
@@ -152,12 +155,14 @@ pub fn cross_validate(
     let fold = stratified_folds(&data.labels, cv.folds, cv.seed);
     let mut oof = vec![0.0; data.rows()];
     let mut fold_auc = Vec::with_capacity(cv.folds);
+    let mut fold_l2 = Vec::with_capacity(cv.folds);
     for f in 0..cv.folds {
         let (test, train): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&r| fold[r] == f);
         let (spec, fitted) = fit_rows(data, &train, options)?;
         let p = probabilities(&spec, &fitted.beta, data, &test);
         let y: Vec<bool> = test.iter().map(|&r| data.labels[r]).collect();
         fold_auc.push(auc(&p, &y));
+        fold_l2.push(fitted.l2);
         for (&r, pr) in test.iter().zip(p) {
             oof[r] = pr;
         }
@@ -171,6 +176,7 @@ pub fn cross_validate(
         skipped_rows: data.skipped_rows(),
         metrics: Metrics::of(&oof, &data.labels),
         fold_auc,
+        fold_l2,
         features: overview.summary(),
         notes: overview.notes,
     })

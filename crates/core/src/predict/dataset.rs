@@ -38,14 +38,19 @@ pub fn is_missing(cell: &str) -> bool {
     )
 }
 
-/// A number as a person or a spreadsheet writes it; `None` for text, infinities and NaN.
+/// Numbers beyond this size are ids, phone numbers or junk, not quantities; they would
+/// also overflow the sums of squares that standardisation takes.
+const MAX_MAGNITUDE: f64 = 1e15;
+
+/// A number as a person or a spreadsheet writes it; `None` for text, infinities, NaN and
+/// magnitudes above 10^15.
 pub(crate) fn parse_number(cell: &str) -> Option<f64> {
     let v = cell.trim();
     // `str::parse` accepts "inf" and "nan"; a lead table means text by those.
     if !v.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
         return None;
     }
-    v.parse::<f64>().ok().filter(|x| x.is_finite())
+    v.parse::<f64>().ok().filter(|x| x.abs() <= MAX_MAGNITUDE)
 }
 
 /// Anything that gives a value for a column name: a lead's fields, a CSV row as a map.

@@ -48,6 +48,9 @@ pub struct NumericSpec {
     pub column: String,
     /// Replaces a missing value (raw scale).
     pub median: f64,
+    /// The smallest and largest training value: a value outside is scored as the nearest
+    /// end, since nothing was learnt about what lies beyond.
+    pub range: [f64; 2],
     pub transform: Transform,
     /// Spline knots on the transformed scale; fewer than 3 means linear only.
     pub knots: Vec<f64>,
@@ -127,7 +130,10 @@ impl NumericSpec {
     /// Appends this column's standardised terms for a raw value (`None`: missing).
     pub fn terms(&self, raw: Option<f64>, out: &mut Vec<f64>) {
         let start = out.len();
-        let t = self.transform.apply(raw.unwrap_or(self.median));
+        let x = raw
+            .unwrap_or(self.median)
+            .clamp(self.range[0], self.range[1]);
+        let t = self.transform.apply(x);
         self.raw_terms(t, out);
         for (k, x) in out[start..].iter_mut().enumerate() {
             *x = (*x - self.shift[k]) / self.scale[k];
@@ -351,6 +357,7 @@ fn numeric(
     let mut spec = NumericSpec {
         column: column.name.clone(),
         median,
+        range: [min, pairs[pairs.len() - 1].0],
         transform,
         knots,
         shift: Vec::new(),

@@ -22,6 +22,8 @@ pub(crate) struct Fit {
     pub beta: Vec<f64>,
     pub iterations: usize,
     pub converged: bool,
+    /// The penalty it was fitted with.
+    pub l2: f64,
 }
 
 /// `1 / (1 + e^-z)` without overflow for large |z|.
@@ -35,7 +37,7 @@ pub fn sigmoid(z: f64) -> f64 {
 }
 
 /// `ln(1 + e^z)`, stable for large |z|.
-fn softplus(z: f64) -> f64 {
+pub(crate) fn softplus(z: f64) -> f64 {
     z.max(0.0) + (-z.abs()).exp().ln_1p()
 }
 
@@ -69,12 +71,16 @@ fn objective(eta: &[f64], y: &[bool], beta: &[f64], l2: f64) -> f64 {
     loss + 0.5 * l2 * beta[1..].iter().map(|b| b * b).sum::<f64>()
 }
 
-/// Fits `y ~ x` with penalty `l2/2 · ‖β‖²` on every coefficient but the intercept.
-pub(crate) fn fit(x: &Design, y: &[bool], l2: f64) -> Fit {
+/// Fits `y ~ x` with penalty `l2/2 · ‖β‖²` on every coefficient but the intercept,
+/// starting from `start` (a fit with another penalty, say) or from the base rate.
+pub(crate) fn fit(x: &Design, y: &[bool], l2: f64, start: Option<Vec<f64>>) -> Fit {
     let p = x.terms;
-    let mut beta = vec![0.0; p];
-    let rate = (y.iter().filter(|&&v| v).count() as f64 + 0.5) / (y.len() as f64 + 1.0);
-    beta[0] = (rate / (1.0 - rate)).ln();
+    let mut beta = start.filter(|b| b.len() == p).unwrap_or_else(|| {
+        let mut b = vec![0.0; p];
+        let rate = (y.iter().filter(|&&v| v).count() as f64 + 0.5) / (y.len() as f64 + 1.0);
+        b[0] = (rate / (1.0 - rate)).ln();
+        b
+    });
     let mut eta = Vec::with_capacity(x.rows);
     logits(x, &beta, &mut eta);
     let mut f = objective(&eta, y, &beta, l2);
@@ -86,6 +92,7 @@ pub(crate) fn fit(x: &Design, y: &[bool], l2: f64) -> Fit {
                 beta,
                 iterations: iteration,
                 converged: false,
+                l2,
             };
         };
         let decrement: f64 = g.iter().zip(&step).map(|(a, b)| a * b).sum();
@@ -94,6 +101,7 @@ pub(crate) fn fit(x: &Design, y: &[bool], l2: f64) -> Fit {
                 beta,
                 iterations: iteration,
                 converged: false,
+                l2,
             };
         }
         if decrement / 2.0 < TOLERANCE {
@@ -101,6 +109,7 @@ pub(crate) fn fit(x: &Design, y: &[bool], l2: f64) -> Fit {
                 beta,
                 iterations: iteration,
                 converged: true,
+                l2,
             };
         }
         // Backtracking (Armijo): a full Newton step almost always passes.
@@ -124,11 +133,12 @@ pub(crate) fn fit(x: &Design, y: &[bool], l2: f64) -> Fit {
         beta,
         iterations: MAX_ITERATIONS,
         converged: false,
+        l2,
     }
 }
 
 /// The gradient, and the Hessian's lower triangle (row-major, `p × p`).
-fn gradient_hessian(
+pub(crate) fn gradient_hessian(
     x: &Design,
     y: &[bool],
     eta: &[f64],
@@ -208,7 +218,7 @@ fn max_diagonal(h: &[f64], p: usize) -> f64 {
 }
 
 /// In-place Cholesky `H = L Lᵀ` on the lower triangle; false when not positive definite.
-fn cholesky(h: &mut [f64], p: usize) -> bool {
+pub(crate) fn cholesky(h: &mut [f64], p: usize) -> bool {
     for j in 0..p {
         let (done, rest) = h.split_at_mut(j * p);
         let row_j = &mut rest[..p];

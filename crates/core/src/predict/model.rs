@@ -24,6 +24,8 @@ pub struct Model {
     pub version: u32,
     pub created_at: jiff::Timestamp,
     pub options: TrainOptions,
+    /// The L2 penalty the fit used (chosen from a grid unless the options fix it).
+    pub l2: f64,
     pub features: FeatureSpec,
     pub intercept: f64,
     pub coefficients: Vec<f64>,
@@ -90,6 +92,7 @@ pub fn train(
         version: MODEL_VERSION,
         created_at,
         options: options.clone(),
+        l2: fitted.l2,
         features,
         intercept: fitted.beta[0],
         coefficients: fitted.beta[1..].to_vec(),
@@ -217,7 +220,8 @@ impl Model {
         }
         for n in self.features.numeric() {
             let values = 1 + n.knots.len().saturating_sub(2);
-            let scales_ok = n.scale.iter().all(|s| s.is_finite() && *s > 0.0);
+            let scales_ok =
+                n.scale.iter().all(|s| s.is_finite() && *s > 0.0) && n.range[0] <= n.range[1];
             if n.shift.len() != values || n.scale.len() != values || !scales_ok {
                 return bad(format!(
                     "the scaling of column {:?} is inconsistent",
