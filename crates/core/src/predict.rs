@@ -49,8 +49,11 @@ pub mod features;
 mod logistic;
 pub mod metrics;
 mod model;
+mod numeric;
 mod select;
 
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;
 
