@@ -32,8 +32,7 @@
 //!     (record, i % 3 == 0 && i % 2 == 0 || i % 7 == 0)
 //! });
 //! let data = Dataset::from_records(rows);
-//! let now = jiff::Timestamp::from_second(1_790_000_000).unwrap();
-//! let model = train(&data, &TrainOptions::default(), now)?;
+//! let model = train(&data, &TrainOptions::default(), 1_790_000_000_000)?;
 //! let lead = BTreeMap::from([("Source".to_owned(), "referral".to_owned())]);
 //! let p = model.predict(&lead);
 //! assert!(p.probability_0_to_100 > 30.0);

@@ -22,7 +22,9 @@ pub const MODEL_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     pub version: u32,
-    pub created_at: jiff::Timestamp,
+    /// When it was trained (epoch ms; RFC 3339 in JSON).
+    #[serde(with = "crate::time::ms")]
+    pub created_at: i64,
     pub options: TrainOptions,
     /// The L2 penalty the fit used (chosen from a grid unless the options fix it).
     pub l2: f64,
@@ -74,12 +76,12 @@ impl fmt::Display for Factor {
     }
 }
 
-/// Fits a model on every row of `data`. `created_at` is recorded as given (the core reads
-/// no clock). Fails with [`PredictError::TooFewOutcomes`] below the options' minimum.
+/// Fits a model on every row of `data`. `created_at` (epoch ms) is recorded as given: the
+/// core reads no clock. Fails with [`PredictError::TooFewOutcomes`] below the options' minimum.
 pub fn train(
     data: &Dataset,
     options: &TrainOptions,
-    created_at: jiff::Timestamp,
+    created_at: i64,
 ) -> Result<Model, PredictError> {
     check_outcomes(data, options)?;
     let rows: Vec<usize> = (0..data.rows()).collect();
