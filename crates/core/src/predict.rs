@@ -87,8 +87,8 @@ pub enum PredictError {
     },
     #[error(
         "too few outcomes to learn from: {positives} converted and {negatives} not converted, \
-         but training needs at least {min_positives} of each kind (min {min_positives} \
-         converted, {min_negatives} not converted); add more labelled leads"
+         but training needs at least {min_positives} converted and {min_negatives} not \
+         converted; add more labelled leads"
     )]
     TooFewOutcomes {
         positives: usize,

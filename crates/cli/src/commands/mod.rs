@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod demo;
 pub mod import;
+pub mod score;
 pub mod serve;
 pub mod users;
 

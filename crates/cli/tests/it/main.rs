@@ -3,4 +3,5 @@
 
 mod reliability;
 mod scale_out;
+mod score;
 mod support;

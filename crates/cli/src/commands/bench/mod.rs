@@ -21,6 +21,7 @@ mod ingest;
 mod list;
 mod raw;
 mod report;
+mod score;
 mod segment;
 
 /// Options of `leadline bench`.
@@ -44,6 +45,8 @@ enum Bench {
     List(list::Args),
     /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
     Segment(segment::Args),
+    /// Training the predictive scorer on 100,000 generated leads, against scikit-learn.
+    Score(score::Args),
 }
 
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
@@ -55,6 +58,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Import(a) => import::run(&target, a).await?,
         Bench::List(a) => list::run(&target, a).await?,
         Bench::Segment(a) => segment::run(&target, a).await?,
+        Bench::Score(a) => score::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
