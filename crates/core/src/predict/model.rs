@@ -222,8 +222,10 @@ impl Model {
         }
         for n in self.features.numeric() {
             let values = 1 + n.knots.len().saturating_sub(2);
-            let scales_ok =
-                n.scale.iter().all(|s| s.is_finite() && *s > 0.0) && n.range[0] <= n.range[1];
+            let scales_ok = n.scale.iter().all(|s| s.is_finite() && *s > 0.0)
+                && n.range[0] <= n.range[1]
+                && n.knots.windows(2).all(|w| w[0] < w[1])
+                && n.knots.iter().all(|k| k.is_finite());
             if n.shift.len() != values || n.scale.len() != values || !scales_ok {
                 return bad(format!(
                     "the scaling of column {:?} is inconsistent",
