@@ -35,6 +35,8 @@ enum Command {
     Demo(commands::demo::Args),
     /// Import leads from a CSV file (tradeshow lists, webinar attendees, CRM exports).
     Import(commands::import::Args),
+    /// Predictive scoring: evaluate the trainer on a labelled CSV, or train a model from it.
+    Score(commands::score::Args),
     /// Measure ingest, import and lead-list speed against a raw-SQL reference.
     Bench(commands::bench::Args),
     /// Show, check or apply the lead-management policy (leadline.toml).
@@ -92,6 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Serve(args) => commands::serve::run(open().await?, args).await,
         Command::Demo(args) => commands::demo::run(open().await?, args).await,
         Command::Import(args) => commands::import::run(open().await?, args).await,
+        Command::Score(args) => commands::score::run(args),
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
         Command::Policy(c) => commands::policy::policy(open().await?, c).await,
         Command::Rescore => commands::policy::rescore(open().await?).await,

@@ -15,6 +15,7 @@ pub mod form;
 pub mod import;
 pub mod lifecycle;
 pub mod policy;
+pub mod predict;
 pub mod qualify;
 pub mod scoring;
 pub mod segment;

@@ -4,4 +4,5 @@
 mod lead_management;
 mod reliability;
 mod scale_out;
+mod score;
 mod support;

@@ -22,6 +22,7 @@ mod list;
 mod raw;
 mod report;
 mod rescore;
+mod score;
 mod segment;
 
 /// Options of `leadline bench`.
@@ -47,6 +48,8 @@ enum Bench {
     Rescore(rescore::Args),
     /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
     Segment(segment::Args),
+    /// Training the predictive scorer on 100,000 generated leads, against scikit-learn.
+    Score(score::Args),
 }
 
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
@@ -59,6 +62,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::List(a) => list::run(&target, a).await?,
         Bench::Segment(a) => segment::run(&target, a).await?,
         Bench::Rescore(a) => rescore::run(&target, a).await?,
+        Bench::Score(a) => score::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
