@@ -94,6 +94,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Serve(args) => commands::serve::run(open().await?, args).await,
         Command::Demo(args) => commands::demo::run(open().await?, args).await,
         Command::Import(args) => commands::import::run(open().await?, args).await,
+        Command::Score(args) if args.uses_database() => {
+            commands::score::run_db(open().await?, args).await
+        }
         Command::Score(args) => commands::score::run(args),
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
         Command::Policy(c) => commands::policy::policy(open().await?, c).await,

@@ -13,6 +13,7 @@ pub mod export;
 pub mod filter;
 pub mod form;
 pub mod import;
+pub mod lead_features;
 pub mod lifecycle;
 pub mod policy;
 pub mod predict;
@@ -21,6 +22,7 @@ pub mod scoring;
 pub mod segment;
 pub mod stage;
 pub mod time;
+pub mod validation;
 
 pub use capture::{Activity, CaptureEvent, Traits};
 pub use channel::Channel;

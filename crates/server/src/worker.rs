@@ -88,6 +88,7 @@ async fn run_job(state: &AppState, worker: &str, job: Job) {
     let result = match job.kind.as_str() {
         "import" => run_import_job(state, worker, &job).await,
         "rescore" => run_rescore_job(state).await,
+        "train" => run_train_job(state, &job).await,
         other => Err(format!("unknown job kind {other:?}")),
     };
     let store = &state.store;
@@ -115,7 +116,12 @@ async fn run_rescore_job(state: &AppState) -> Result<(), String> {
         .rescore_all(leadline_store::now_ms())
         .await
         .map_err(|e| e.to_string())?;
+    let probabilities = store
+        .apply_model(leadline_store::now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!(
+        probabilities,
         leads = r.leads,
         changed = r.changed,
         disqualified = r.disqualified,
@@ -125,6 +131,29 @@ async fn run_rescore_job(state: &AppState) -> Result<(), String> {
         "rescored every lead"
     );
     Ok(())
+}
+
+/// Trains a predictive model on the leads whose outcome is known. Too few outcomes is not
+/// a failure to retry: the job ends and says so in the log (the rule score stays).
+async fn run_train_job(state: &AppState, job: &Job) -> Result<(), String> {
+    let by: Option<String> = serde_json::from_str::<serde_json::Value>(&job.payload)
+        .ok()
+        .and_then(|v| v["by"].as_str().map(str::to_owned));
+    match state
+        .store
+        .train_from_leads(leadline_store::now_ms(), by.as_deref())
+        .await
+    {
+        Ok(t) => {
+            tracing::info!(version = t.version, auc = ?t.evaluation.metrics.auc, scored = t.scored, "trained a model");
+            Ok(())
+        }
+        Err(leadline_store::StoreError::Invalid(m)) => {
+            tracing::warn!(reason = %m, "no model trained");
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Imports an uploaded file. Safe to run again after a crash: rows already imported are

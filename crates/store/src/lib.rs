@@ -18,6 +18,7 @@ mod lifecycle;
 mod migrate;
 pub mod page;
 mod policy;
+pub mod predictive;
 pub mod saved_segments;
 pub mod scores;
 pub mod segments;

@@ -21,20 +21,26 @@ const SHOWN_PROBLEMS: usize = 20;
 
 /// Options of `leadline score`.
 #[derive(clap::Args)]
-#[command(group = clap::ArgGroup::new("mode").required(true).args(["evaluate", "train"]))]
+#[command(group = clap::ArgGroup::new("mode").required(true).args(["evaluate", "train", "report"]))]
 pub struct Args {
     /// Measure the trainer on a labelled CSV by stratified k-fold cross-validation: ROC
     /// AUC, log loss, Brier score, calibration error, a reliability table, lift by decile.
     #[arg(long, value_name = "FILE.csv")]
     evaluate: Option<PathBuf>,
-    /// Fit a model on every row of a labelled CSV and write it, with its cross-validated
-    /// metrics, to --output.
-    #[arg(long, value_name = "FILE.csv", requires = "output")]
-    train: Option<PathBuf>,
-    /// The column that says whether the lead converted: 0/1, yes/no or true/false (any
-    /// case), or any values with --positive.
+    /// Without a file: train on the database's leads whose outcome is known (reached an
+    /// opportunity, or disqualified/recycled/old), with features as of each lead's first
+    /// sales touch; store the model as the next version and score every lead. With a
+    /// labelled CSV: fit on every row and write the model to --output.
+    #[arg(long, value_name = "FILE.csv")]
+    train: Option<Option<PathBuf>>,
+    /// The score-validation report on the database: conversion by grade and by score
+    /// decile, AUC of the rule score next to the model's.
+    #[arg(long)]
+    report: bool,
+    /// The column that says whether the lead converted (CSV only): 0/1, yes/no or
+    /// true/false (any case), or any values with --positive.
     #[arg(long, value_name = "COL")]
-    label: String,
+    label: Option<String>,
     /// Columns that must not be features: ids, and anything filled in after the outcome
     /// (sales notes, lead quality set by a rep). Takes several names; may be repeated.
     #[arg(long, value_name = "COL", num_args = 1..)]
@@ -60,11 +66,66 @@ pub struct Args {
     format: String,
 }
 
+impl Args {
+    /// Whether the command works on the database rather than a file.
+    pub fn uses_database(&self) -> bool {
+        self.report || matches!(self.train, Some(None))
+    }
+}
+
+/// `--train` and `--report` on the database.
+pub async fn run_db(store: leadline_store::Store, args: Args) -> anyhow::Result<ExitCode> {
+    let now = leadline_store::now_ms();
+    let value = if args.report {
+        let report = store.score_validation(now).await?;
+        if args.format != "json" {
+            print!("{}", text::validation(&report));
+            return Ok(ExitCode::SUCCESS);
+        }
+        serde_json::to_value(&report)?
+    } else {
+        let trained = store
+            .train_from_leads(now, None)
+            .await
+            .map_err(|e| match e {
+                leadline_store::StoreError::Invalid(m) => {
+                    anyhow::anyhow!("cannot train: {m}; leads keep their rule scores")
+                }
+                e => e.into(),
+            })?;
+        if args.format != "json" {
+            print!(
+                "{}",
+                text::report(
+                    Path::new("(database leads)"),
+                    "reached opportunity",
+                    &trained.evaluation
+                )
+            );
+            println!(
+                "
+model version {} stored and active; {} leads got a new probability",
+                trained.version, trained.scored
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        serde_json::to_value(&trained)?
+    };
+    println!("{value}");
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (path, training) = match (&args.evaluate, &args.train) {
         (Some(p), _) => (p.as_path(), false),
-        (None, Some(p)) => (p.as_path(), true),
-        (None, None) => anyhow::bail!("give --evaluate FILE.csv or --train FILE.csv"),
+        (None, Some(Some(p))) => (p.as_path(), true),
+        _ => anyhow::bail!("give --evaluate FILE.csv, --train [FILE.csv] or --report"),
+    };
+    let Some(label) = args.label.clone() else {
+        anyhow::bail!(
+            "{}: --label COL names the column that says whether the lead converted",
+            path.display()
+        );
     };
     let data = read(path, &args)?;
     let options = TrainOptions {
@@ -95,13 +156,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.format == "json" {
         let mut value = serde_json::to_value(&evaluation)?;
         value["file"] = json!(path.display().to_string());
-        value["label"] = json!(args.label);
+        value["label"] = json!(label);
         if let Some((output, _, _)) = written {
             value["model"] = json!(output.display().to_string());
         }
         println!("{value}");
     } else {
-        print!("{}", text::report(path, &args.label, &evaluation));
+        print!("{}", text::report(path, &label, &evaluation));
         if let Some((output, terms, l2)) = written {
             println!(
                 "\nmodel written to {} ({terms} terms, L2 penalty {l2})",
@@ -116,7 +177,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn read(path: &Path, args: &Args) -> anyhow::Result<Dataset> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let options = CsvOptions {
-        label: args.label.clone(),
+        label: args.label.clone().unwrap_or_default(),
         rule: args
             .positive
             .clone()

@@ -35,6 +35,8 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(scoring::move_stage))
         .routes(routes!(scoring::get_policy, scoring::update_policy))
         .routes(routes!(scoring::rescore))
+        .routes(routes!(scoring::report))
+        .routes(routes!(scoring::train))
         .routes(routes!(segments::list, segments::create))
         .routes(routes!(segments::count))
         .routes(routes!(

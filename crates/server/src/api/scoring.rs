@@ -232,3 +232,54 @@ async fn rescore_queued(st: &AppState) -> Result<(StatusCode, Json<RescoreQueued
     let job_id = crate::worker::queue_rescore(st).await?;
     Ok((StatusCode::ACCEPTED, Json(RescoreQueued { job_id })))
 }
+
+/// The score-validation report: conversion by grade and by rule-score decile for the leads
+/// whose outcome is known, the AUC of the rule score and the active model's CV AUC.
+#[utoipa::path(
+    get,
+    path = "/scoring/report",
+    tag = "policy",
+    operation_id = "score_validation",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report", body = Object),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "Needs the marketer role", body = ErrorBody),
+    )
+)]
+pub async fn report(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<leadline_store::predictive::ScoreValidation>, ApiError> {
+    caller.require(Role::Marketer)?;
+    Ok(Json(
+        st.store.score_validation(leadline_store::now_ms()).await?,
+    ))
+}
+
+/// Queues training a predictive model on the leads whose outcome is known (`202`).
+#[utoipa::path(
+    post,
+    path = "/scoring/train",
+    tag = "policy",
+    operation_id = "train_model",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued", body = RescoreQueued),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "Needs the marketer role", body = ErrorBody),
+    )
+)]
+pub async fn train(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+) -> Result<(StatusCode, Json<RescoreQueued>), ApiError> {
+    caller.require(Role::Marketer)?;
+    let payload = serde_json::json!({ "by": caller.user_id }).to_string();
+    let job_id = st
+        .store
+        .enqueue_job("train", &payload, leadline_store::now_ms())
+        .await?;
+    st.jobs_waiting.notify_one();
+    Ok((StatusCode::ACCEPTED, Json(RescoreQueued { job_id })))
+}

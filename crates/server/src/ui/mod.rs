@@ -81,6 +81,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("segment.html", include_str!("../../templates/segment.html")),
     ("policy.html", include_str!("../../templates/policy.html")),
+    (
+        "score_report.html",
+        include_str!("../../templates/score_report.html"),
+    ),
 ];
 
 /// The template environment.
@@ -173,6 +177,8 @@ pub fn routes() -> Router<AppState> {
         .route("/segments/{id}/delete", post(segments::delete))
         .route("/policy", get(segments::policy).post(segments::save_policy))
         .route("/policy/rescore", post(segments::rescore))
+        .route("/scoring/report", get(segments::report))
+        .route("/scoring/train", post(segments::train))
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))

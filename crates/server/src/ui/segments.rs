@@ -287,3 +287,41 @@ pub async fn rescore(
         Err(e) => common::store_error(e),
     }
 }
+
+/// `GET /scoring/report` (marketer+): does the scoring predict conversion? The validation
+/// report, the active model and a button to train a new one.
+pub async fn report(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+    if let Err(r) = user.require(Role::Marketer) {
+        return r;
+    }
+    let now = leadline_store::now_ms();
+    let report = match st.store.score_validation(now).await {
+        Ok(r) => r,
+        Err(e) => return common::store_error(e),
+    };
+    let min = st.store.policy().predictive.min_outcomes;
+    let ctx = minijinja::context! {
+        user => user.context(), page => "policy", report => Value::from(Serde(&report)), min_outcomes => min,
+        queued => common::field(&q, "queued").is_some(),
+    };
+    super::render(&st, "score_report.html", ctx)
+}
+
+/// `POST /scoring/train` (marketer+): queues training a model on the known outcomes.
+pub async fn train(State(st): State<AppState>, user: UiUser, body: axum::body::Bytes) -> Response {
+    if let Err(r) = common::posted(&user, Role::Marketer, &body) {
+        return r;
+    }
+    let payload = serde_json::json!({ "by": user.user.id }).to_string();
+    match st
+        .store
+        .enqueue_job("train", &payload, leadline_store::now_ms())
+        .await
+    {
+        Ok(_) => {
+            st.jobs_waiting.notify_one();
+            Redirect::to("/scoring/report?queued=1").into_response()
+        }
+        Err(e) => common::store_error(e),
+    }
+}

@@ -333,3 +333,27 @@ async fn marketing_saves_segments_and_the_policy_in_the_ui_with_errors_in_place(
     assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
     assert_eq!(app.store.policy().lifecycle.mql, "engagement >= 5");
 }
+
+#[tokio::test]
+async fn the_validation_report_and_training_are_reachable_from_the_api_and_the_ui() {
+    let app = spawn_app().await;
+    app.create_lead(
+        &json!({"email": "vp@acme-industrial.com", "first_name": "Ada", "title": "VP"}),
+    )
+    .await;
+    let r = app.api_get("/api/v1/scoring/report").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["leads"], 0, "a new lead has no outcome yet");
+    assert!(r.json()["rule_auc"].is_null());
+    let r = app.api_post("/api/v1/scoring/train", &json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let cookie = app.session("mo@acme.com", "marketer").await;
+    let page = app.get_with_cookie("/scoring/report", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("Ranking power"));
+    let csrf = hidden_value(&page.text, "csrf").unwrap();
+    let r = app
+        .post_form("/scoring/train", &[("csrf", &csrf)], Some(&cookie))
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+}

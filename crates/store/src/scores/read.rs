@@ -29,6 +29,9 @@ pub struct LeadScoring {
     #[serde(with = "opt_ms")]
     pub requalified_at: Option<i64>,
     pub history: Vec<ScorePoint>,
+    /// The active predictive model's view now: probability and the factors behind it.
+    #[schema(value_type = Option<Object>)]
+    pub prediction: Option<leadline_core::predict::Prediction>,
 }
 
 /// One entry of the score history (a grade change or a move of five points or more).
@@ -92,6 +95,7 @@ impl Store {
             scored_at: r.try_get("scored_at")?,
             requalified_at: r.try_get("requalified_at")?,
             history,
+            prediction: self.predict_now(lead_id, crate::now_ms()).await?,
         })
     }
 

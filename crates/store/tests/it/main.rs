@@ -5,6 +5,7 @@ mod capture;
 mod inbox;
 mod jobs;
 mod lead_search;
+mod predictive;
 mod scoring;
 mod segments;
 mod support;

@@ -81,3 +81,58 @@ pub fn report(path: &Path, label: &str, e: &Evaluation) -> String {
     }
     out
 }
+
+/// The score-validation report: does the rule score predict conversion?
+pub fn validation(v: &leadline_store::predictive::ScoreValidation) -> String {
+    let r = &v.rules;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} leads with a known outcome, {} converted ({:.1} %)",
+        r.leads,
+        r.converted,
+        100.0 * r.base_rate
+    );
+    let auc = |a: Option<f64>| a.map_or("n/a".into(), |a| format!("{a:.3}"));
+    let _ = writeln!(
+        out,
+        "\n  rule score (fit + engagement) AUC  {}",
+        auc(r.rule_auc)
+    );
+    match v.model_version {
+        Some(version) => {
+            let _ = writeln!(
+                out,
+                "  predictive model v{version} AUC (5-fold CV)  {}",
+                auc(v.model_auc)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  predictive model: none trained (leadline score --train)"
+            );
+        }
+    }
+    for (title, buckets) in [
+        ("grade", &r.by_grade),
+        ("rule-score decile (1 = highest)", &r.by_decile),
+    ] {
+        let _ = writeln!(
+            out,
+            "\nConversion by {title}\n  {:<10} {:>8} {:>10} {:>8}",
+            "", "leads", "converted", "rate"
+        );
+        for b in buckets.iter() {
+            let _ = writeln!(
+                out,
+                "  {:<10} {:>8} {:>10} {:>7.1}%",
+                b.label,
+                b.leads,
+                b.converted,
+                100.0 * b.rate
+            );
+        }
+    }
+    out
+}
