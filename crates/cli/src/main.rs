@@ -35,11 +35,25 @@ enum Command {
     Demo(commands::demo::Args),
     /// Import leads from a CSV file (tradeshow lists, webinar attendees, CRM exports).
     Import(commands::import::Args),
+    /// Predictive scoring: evaluate the trainer on a labelled CSV, or train a model from it.
+    Score(commands::score::Args),
     /// Find, review, merge or dismiss likely duplicate people and accounts.
     #[command(subcommand)]
     Duplicates(commands::duplicates::DuplicatesCommand),
     /// Measure ingest, import and lead-list speed against a raw-SQL reference.
     Bench(commands::bench::Args),
+    /// Show, check or apply the lead-management policy (leadline.toml).
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// Re-assess every lead (qualification, scores, MQL) against the policy in force.
+    Rescore,
+    /// Move a lead to another lifecycle stage, with a reason.
+    Stage(commands::policy::StageArgs),
+    /// Saved segments (filter expressions) and their live counts.
+    #[command(subcommand)]
+    Segment(commands::segments::SegmentCommand),
+    /// Export leads (all, or a segment's) as CSV.
+    Export(commands::segments::ExportArgs),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -83,7 +97,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Serve(args) => commands::serve::run(open().await?, args).await,
         Command::Demo(args) => commands::demo::run(open().await?, args).await,
         Command::Import(args) => commands::import::run(open().await?, args).await,
+        Command::Score(args) if args.uses_database() => {
+            commands::score::run_db(open().await?, args).await
+        }
+        Command::Score(args) => commands::score::run(args),
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
+        Command::Policy(c) => commands::policy::policy(open().await?, c).await,
+        Command::Rescore => commands::policy::rescore(open().await?).await,
+        Command::Stage(a) => commands::policy::stage(open().await?, a).await,
+        Command::Segment(c) => commands::segments::segment(open().await?, c).await,
+        Command::Export(a) => commands::segments::export(open().await?, a).await,
         Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,

@@ -130,6 +130,24 @@ impl Traits {
         *slot = Some(value.to_owned());
     }
 
+    /// The fields (standard names and custom keys) whose value differs between `self` and
+    /// `other`: what a capture changed, so the time each value was set can be recorded.
+    pub fn changed_fields(&self, other: &Traits) -> Vec<String> {
+        let mut out: Vec<String> = PROFILE_FIELDS[1..]
+            .iter()
+            .filter(|f| self.get(f) != other.get(f))
+            .map(|f| (*f).to_owned())
+            .collect();
+        let keys: std::collections::BTreeSet<&String> =
+            self.custom.keys().chain(other.custom.keys()).collect();
+        out.extend(
+            keys.into_iter()
+                .filter(|k| self.custom.get(*k) != other.custom.get(*k))
+                .cloned(),
+        );
+        out
+    }
+
     /// Splits a full name ("Ada King Lovelace") into first and last when those are missing.
     pub fn set_full_name(&mut self, full: &str) {
         let full = full.trim();

@@ -3,6 +3,7 @@
 //! Nothing here performs I/O, reads a clock or spawns tasks: time, ids and randomness are
 //! arguments, so every rule can be tested exhaustively in-process.
 
+pub mod assess;
 pub mod capture;
 pub mod channel;
 pub mod dedupe;
@@ -12,12 +13,16 @@ pub mod export;
 pub mod filter;
 pub mod form;
 pub mod import;
+pub mod lead_features;
 pub mod lifecycle;
+pub mod policy;
+pub mod predict;
 pub mod qualify;
 pub mod scoring;
 pub mod segment;
 pub mod stage;
 pub mod time;
+pub mod validation;
 
 pub use capture::{Activity, CaptureEvent, Traits};
 pub use channel::Channel;

@@ -11,16 +11,16 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Traits;
-use crate::email::{Email, is_free_mail_domain, registrable_domain};
+use crate::email::{Email, registrable_domain};
 
 mod custom;
 pub(crate) mod junk;
 
 pub use custom::{CustomRule, RuleError};
 
-/// A stable reason code.
+/// A stable reason code; it reads and writes as its code (`free_mail`, `custom:budget`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(into = "String", try_from = "String")]
 pub enum Reason {
     FreeMail,
     DisposableDomain,
@@ -46,6 +46,31 @@ impl Reason {
             Reason::ExcludedCountry => "excluded_country".into(),
             Reason::Custom(name) => format!("custom:{name}"),
         }
+    }
+}
+
+impl From<Reason> for String {
+    fn from(r: Reason) -> String {
+        r.code()
+    }
+}
+
+impl TryFrom<String> for Reason {
+    type Error = String;
+    fn try_from(code: String) -> Result<Reason, String> {
+        Ok(match code.as_str() {
+            "free_mail" => Reason::FreeMail,
+            "disposable_domain" => Reason::DisposableDomain,
+            "role_account" => Reason::RoleAccount,
+            "student" => Reason::Student,
+            "competitor" => Reason::Competitor,
+            "junk" => Reason::Junk,
+            "excluded_country" => Reason::ExcludedCountry,
+            other => match other.strip_prefix("custom:") {
+                Some(name) => Reason::Custom(name.to_owned()),
+                None => return Err(format!("unknown reason code {other:?}")),
+            },
+        })
     }
 }
 
@@ -213,7 +238,7 @@ fn email_findings(email: &Email, rules: &Rules, found: &mut Vec<(Reason, String)
     let listed = |set: &BTreeSet<String>| set.contains(&domain) || set.contains(&registrable);
     if DISPOSABLE.contains(registrable.as_str()) || listed(&rules.extra_disposable_domains) {
         found.push((Reason::DisposableDomain, registrable.clone()));
-    } else if is_free_mail_domain(&domain) {
+    } else if email.is_free_mail() {
         found.push((Reason::FreeMail, registrable.clone()));
     }
     let local = email.local_part().to_ascii_lowercase();

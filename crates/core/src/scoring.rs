@@ -3,12 +3,12 @@
 //! (weighted activities, capped per kind, decaying with a half-life). Grades combine them
 //! into a label such as `B2`: fit A (best) to D, engagement 1 (most) to 4.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 /// One line of a score's explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     pub what: String,
     pub points: f64,
@@ -122,51 +122,15 @@ fn sorted(mut contributions: Vec<Contribution>) -> Score {
 }
 
 impl Model {
-    /// The rule an activity falls under: `kind:word` when the name holds the word, else `kind`.
-    fn rule_for(&self, t: &Touch<'_>) -> Option<&str> {
-        let name = t.name.unwrap_or_default().to_lowercase();
-        let specific = self
-            .weights
-            .keys()
-            .filter_map(|k| k.split_once(':').map(|(kind, word)| (k, kind, word)))
-            .filter(|(_, kind, word)| *kind == t.kind && !name.is_empty() && name.contains(*word))
-            .max_by_key(|(_, _, word)| word.len())
-            .map(|(k, _, _)| k.as_str());
-        specific.or_else(|| self.weights.get_key_value(t.kind).map(|(k, _)| k.as_str()))
-    }
-
     /// Engagement at `now`: each activity's weight, halved every `half_life_days`, summed
     /// per rule and capped.
     pub fn engagement(&self, touches: &[Touch<'_>], now: i64) -> Score {
-        let mut per_rule: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+        let rules = EngagementRules::new(self);
+        let mut tally = Tally::default();
         for t in touches {
-            let Some(rule) = self.rule_for(t) else {
-                continue;
-            };
-            let age_days = ((now - t.at).max(0) as f64) / DAY_MS;
-            let decay = if self.half_life_days > 0.0 {
-                0.5f64.powf(age_days / self.half_life_days)
-            } else {
-                1.0
-            };
-            let e = per_rule.entry(rule).or_default();
-            e.0 += self.weights[rule] * decay;
-            e.1 += 1;
+            rules.add(&mut tally, t, now);
         }
-        sorted(
-            per_rule
-                .into_iter()
-                .map(|(rule, (points, n))| {
-                    let cap = self.caps.get(rule).copied().unwrap_or(f64::INFINITY);
-                    let capped = points.min(cap);
-                    let note = if capped < points { ", capped" } else { "" };
-                    Contribution {
-                        what: format!("{rule} ×{n}{note}"),
-                        points: capped,
-                    }
-                })
-                .collect(),
-        )
+        rules.score(&tally)
     }
 
     /// Fit of a profile.
@@ -262,3 +226,116 @@ impl Model {
 
 #[cfg(test)]
 mod tests;
+
+/// The engagement rules of a model, compiled for scoring many activities: which rule an
+/// activity falls under is a lookup by kind, and names are lowercased only for kinds that
+/// have `kind:word` rules.
+pub struct EngagementRules<'m> {
+    model: &'m Model,
+    keys: Vec<&'m str>,
+    kinds: HashMap<&'m str, KindRules>,
+}
+
+#[derive(Default)]
+struct KindRules {
+    general: Option<usize>,
+    /// `(lowercased word, rule index)`, longest word first.
+    words: Vec<(String, usize)>,
+}
+
+/// Engagement points gathered so far for one lead, per rule: `(rule, points, activities)`.
+#[derive(Debug, Clone, Default)]
+pub struct Tally(Vec<(usize, f64, u32)>);
+
+impl<'m> EngagementRules<'m> {
+    pub fn new(model: &'m Model) -> EngagementRules<'m> {
+        let keys: Vec<&str> = model.weights.keys().map(String::as_str).collect();
+        let mut kinds: HashMap<&str, KindRules> = HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            match key.split_once(':') {
+                Some((kind, word)) if !word.is_empty() => kinds
+                    .entry(kind)
+                    .or_default()
+                    .words
+                    .push((word.to_lowercase(), i)),
+                _ => kinds.entry(key).or_default().general = Some(i),
+            }
+        }
+        for k in kinds.values_mut() {
+            k.words.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+        }
+        EngagementRules { model, keys, kinds }
+    }
+
+    /// The rule an activity falls under: `kind:word` when the name holds the word (the
+    /// longest such word wins), else `kind`.
+    pub fn rule(&self, kind: &str, name: Option<&str>) -> Option<usize> {
+        let k = self.kinds.get(kind)?;
+        if !k.words.is_empty()
+            && let Some(name) = name.filter(|n| !n.is_empty())
+        {
+            let found = if name.is_ascii() {
+                // The common case, without allocating: ASCII names compared ignoring case.
+                k.words
+                    .iter()
+                    .find(|(w, _)| contains_ascii_ignoring_case(name, w))
+            } else {
+                let name = name.to_lowercase();
+                k.words.iter().find(|(w, _)| name.contains(w.as_str()))
+            };
+            if let Some((_, i)) = found {
+                return Some(*i);
+            }
+        }
+        k.general
+    }
+
+    /// Adds one activity's decayed points to a lead's tally.
+    pub fn add(&self, tally: &mut Tally, t: &Touch<'_>, now: i64) {
+        let Some(rule) = self.rule(t.kind, t.name) else {
+            return;
+        };
+        let age_days = ((now - t.at).max(0) as f64) / DAY_MS;
+        let decay = if self.model.half_life_days > 0.0 {
+            0.5f64.powf(age_days / self.model.half_life_days)
+        } else {
+            1.0
+        };
+        let points = self.model.weights[self.keys[rule]] * decay;
+        match tally.0.iter_mut().find(|(r, _, _)| *r == rule) {
+            Some(e) => {
+                e.1 += points;
+                e.2 += 1;
+            }
+            None => tally.0.push((rule, points, 1)),
+        }
+    }
+
+    /// The engagement score of a tally: each rule's points, capped, explained.
+    pub fn score(&self, tally: &Tally) -> Score {
+        sorted(
+            tally
+                .0
+                .iter()
+                .map(|&(rule, points, n)| {
+                    let key = self.keys[rule];
+                    let cap = self.model.caps.get(key).copied().unwrap_or(f64::INFINITY);
+                    let capped = points.min(cap);
+                    let note = if capped < points { ", capped" } else { "" };
+                    Contribution {
+                        what: format!("{key} ×{n}{note}"),
+                        points: capped,
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Whether ASCII `haystack` holds lowercase `needle`, ignoring ASCII case.
+fn contains_ascii_ignoring_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty()
+        || h.windows(n.len())
+            .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
+}

@@ -35,11 +35,41 @@ pub struct ImportRequest {
     pub map: Vec<String>,
 }
 
+/// How often every lead is rescored even without a policy change: engagement decays.
+const DAILY: Duration = Duration::from_secs(24 * 3600);
+/// How often a process re-reads the policy another process may have changed.
+const POLICY_RELOAD: Duration = Duration::from_secs(10);
+
+/// Queues a rescore of every lead (after a policy change, and daily).
+pub async fn queue_rescore(state: &AppState) -> leadline_store::Result<String> {
+    let id = state
+        .store
+        .enqueue_job("rescore", "{}", leadline_store::now_ms())
+        .await?;
+    state.jobs_waiting.notify_one();
+    Ok(id)
+}
+
 /// Runs jobs until the process ends.
 pub async fn run(state: AppState) {
     let worker = format!("{}-{}", std::process::id(), crate::auth::random_token(6));
+    let mut next_daily = tokio::time::Instant::now() + DAILY;
+    let mut next_reload = tokio::time::Instant::now() + POLICY_RELOAD;
     scans::schedule(&state).await;
     loop {
+        let now = tokio::time::Instant::now();
+        if now >= next_reload {
+            next_reload = now + POLICY_RELOAD;
+            if let Err(e) = state.store.reload_policy().await {
+                tracing::warn!(error = %e, "could not reload the policy");
+            }
+        }
+        if now >= next_daily {
+            next_daily = now + DAILY;
+            if let Err(e) = queue_rescore(&state).await {
+                tracing::warn!(error = %e, "could not queue the daily rescore");
+            }
+        }
         match state
             .store
             .claim_job(&worker, leadline_store::now_ms(), LEASE_MS)
@@ -60,6 +90,8 @@ pub async fn run(state: AppState) {
 async fn run_job(state: &AppState, worker: &str, job: Job) {
     let result = match job.kind.as_str() {
         "import" => run_import_job(state, worker, &job).await,
+        "rescore" => run_rescore_job(state).await,
+        "train" => run_train_job(state, &job).await,
         leadline_store::duplicates::SCAN_JOB => scans::run(state, worker, &job).await,
         other => Err(format!("unknown job kind {other:?}")),
     };
@@ -75,6 +107,56 @@ async fn run_job(state: &AppState, worker: &str, job: Job) {
     };
     if let Err(e) = outcome {
         tracing::error!(job = %job.id, error = %e, "could not record the job's outcome");
+    }
+}
+
+/// Rescores every lead against the policy stored now (re-read first: another process may
+/// have changed it).
+async fn run_rescore_job(state: &AppState) -> Result<(), String> {
+    let store = &state.store;
+    store.reload_policy().await.map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let r = store
+        .rescore_all(leadline_store::now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    let probabilities = store
+        .apply_model(leadline_store::now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        probabilities,
+        leads = r.leads,
+        changed = r.changed,
+        disqualified = r.disqualified,
+        requalified = r.requalified,
+        became_mql = r.became_mql,
+        seconds = started.elapsed().as_secs_f64(),
+        "rescored every lead"
+    );
+    Ok(())
+}
+
+/// Trains a predictive model on the leads whose outcome is known. Too few outcomes is not
+/// a failure to retry: the job ends and says so in the log (the rule score stays).
+async fn run_train_job(state: &AppState, job: &Job) -> Result<(), String> {
+    let by: Option<String> = serde_json::from_str::<serde_json::Value>(&job.payload)
+        .ok()
+        .and_then(|v| v["by"].as_str().map(str::to_owned));
+    match state
+        .store
+        .train_from_leads(leadline_store::now_ms(), by.as_deref())
+        .await
+    {
+        Ok(t) => {
+            tracing::info!(version = t.version, auc = ?t.evaluation.metrics.auc, scored = t.scored, "trained a model");
+            Ok(())
+        }
+        Err(leadline_store::StoreError::Invalid(m)) => {
+            tracing::warn!(reason = %m, "no model trained");
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -23,8 +23,8 @@ mod account_merge;
 mod apply;
 pub(crate) mod bulk;
 pub(crate) mod inbox;
-mod lead_ops;
-mod lite;
+pub(crate) mod lead_ops;
+pub(crate) mod lite;
 mod ops;
 mod pipeline;
 pub(crate) mod tx;
@@ -169,7 +169,8 @@ impl Writer {
             let lite = self.lite.insert(lite);
             let conn = &mut lite.conn;
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            let result = apply::apply_in(&mut tx::Tx::Lite(conn), batches).await;
+            let policy = self.store.policy();
+            let result = apply::apply_in(&mut tx::Tx::Lite(conn), batches, &policy).await;
             let result = result.and_then(|r| Ok(conn.execute_batch("COMMIT").map(|()| r)?));
             if result.is_err() {
                 // Roll back whatever is open; the next group starts on a fresh connection.
@@ -181,8 +182,9 @@ impl Writer {
             return result;
         }
         let backend = self.store.backend();
+        let policy = self.store.policy();
         let conn = self.connection().await?;
-        let result = apply::apply_group(conn, backend, batches).await;
+        let result = apply::apply_group(conn, backend, batches, &policy).await;
         if result.is_err() {
             // The connection may be broken; the next group starts on a fresh one.
             self.conn = None;
@@ -329,6 +331,7 @@ impl Writer {
         &mut self,
         requests: i64,
     ) -> Result<Result<usize, (usize, StoreError)>> {
+        let policy = self.store.policy();
         let conn = self.connection().await?;
         let mut tx = apply::begin(conn, Backend::Postgres).await?;
         // One server applies the inbox at a time: two appliers would race to create the same
@@ -342,7 +345,7 @@ impl Writer {
             return Ok(Ok(chunk.undecodable.len()));
         }
         let batches: Vec<&[CaptureEvent]> = chunk.batches.iter().map(Vec::as_slice).collect();
-        match apply::apply_in(&mut tx::Tx::Any(&mut tx), &batches).await {
+        match apply::apply_in(&mut tx::Tx::Any(&mut tx), &batches, &policy).await {
             Ok(_) => {
                 tx.commit().await?;
                 for seq in &chunk.seqs {

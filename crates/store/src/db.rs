@@ -25,6 +25,8 @@ pub struct Store {
     /// The database file, for the capture writer's direct SQLite connection.
     sqlite_file: Option<String>,
     backend: Backend,
+    /// The lead-management policy, cached (see `policy.rs`).
+    pub(crate) policy: crate::policy::PolicyCell,
 }
 
 impl std::fmt::Debug for Store {
@@ -70,8 +72,10 @@ impl Store {
             inbox,
             sqlite_file,
             backend,
+            policy: Default::default(),
         };
         migrate::run(&store).await?;
+        store.reload_policy().await?;
         Ok(store)
     }
 

@@ -40,12 +40,21 @@ pub struct Lead {
     #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub updated_at: i64,
+    /// Qualification reason codes, comma-separated (`free_mail,student`).
+    pub flags: String,
+    /// Fit and engagement points and the grade (`B2`); `None` until first scored.
+    pub fit_score: Option<i64>,
+    pub engagement_score: Option<i64>,
+    pub grade: Option<String>,
+    /// Predicted chance (0–100) of becoming a customer, when a model is active.
+    pub probability: Option<i64>,
 }
 
 /// The columns of [`Lead`], over `leads l` joined by [`LEAD_JOINS`].
 pub(crate) const LEAD_COLUMNS: &str = "l.id, l.email, l.first_name, l.last_name, l.title, l.phone, l.company, l.country, l.website, \
     l.user_id, l.external_key, l.account_id, a.domain AS account_domain, l.stage, l.owner_id, l.source_channel, \
-    l.source_campaign_id, c.name AS source_campaign, l.first_touch_at, l.consent, l.custom, l.created_at, l.updated_at";
+    l.source_campaign_id, c.name AS source_campaign, l.first_touch_at, l.consent, l.custom, l.created_at, l.updated_at, \
+    l.flags, l.fit_score, l.engagement_score, l.grade, l.probability";
 
 /// What [`LEAD_COLUMNS`] needs besides `leads l`.
 pub(crate) const LEAD_JOINS: &str = "LEFT JOIN accounts a ON a.id = l.account_id LEFT JOIN campaigns c ON c.id = l.source_campaign_id";
@@ -76,6 +85,11 @@ pub(crate) fn lead_from_row(r: &AnyRow) -> Result<Lead> {
         custom: serde_json::from_str(&custom).unwrap_or(serde_json::Value::Null),
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        flags: r.try_get("flags")?,
+        fit_score: r.try_get("fit_score")?,
+        engagement_score: r.try_get("engagement_score")?,
+        grade: r.try_get("grade")?,
+        probability: r.try_get("probability")?,
     })
 }
 

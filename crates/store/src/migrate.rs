@@ -11,6 +11,7 @@ use crate::{Backend, Result, Store};
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_lead_search.sql")),
+    (4, include_str!("../migrations/sqlite/0004_scoring.sql")),
     (9, include_str!("../migrations/sqlite/0009_duplicates.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
@@ -20,6 +21,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_lead_search.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_inbox.sql")),
+    (4, include_str!("../migrations/postgres/0004_scoring.sql")),
     (
         9,
         include_str!("../migrations/postgres/0009_duplicates.sql"),

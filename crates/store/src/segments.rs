@@ -28,6 +28,14 @@ const TEXT_FIELDS: &[(&str, &str)] = &[
     ("stage", "l.stage"),
     ("source", "l.source_channel"),
     ("owner", "l.owner_id"),
+    ("grade", "l.grade"),
+    ("flags", "l.flags"),
+];
+/// Whole-number fields. `fit` compared with a letter (`fit >= "B"`) means the fit grade.
+const NUM_FIELDS: &[(&str, &str)] = &[
+    ("fit", "l.fit_score"),
+    ("engagement", "l.engagement_score"),
+    ("probability", "l.probability"),
 ];
 const TIME_FIELDS: &[(&str, &str)] = &[
     ("created_at", "l.created_at"),
@@ -72,6 +80,10 @@ impl Compiler {
     }
 
     fn join(&mut self, xs: &[Expr], sep: &str) -> Result<String> {
+        if xs.is_empty() {
+            // The empty `and` holds, the empty `or` does not (as in the evaluator).
+            return Ok(if sep == " AND " { "(1 = 1)" } else { "(1 = 0)" }.into());
+        }
         let parts: Result<Vec<String>> = xs.iter().map(|x| self.expr(x)).collect();
         Ok(format!("({})", parts?.join(sep)))
     }
@@ -91,10 +103,21 @@ impl Compiler {
         if let Some((_, col)) = TEXT_FIELDS.iter().find(|(f, _)| *f == field) {
             return Ok(Some(format!("LOWER({col})")));
         }
-        if TIME_FIELDS.iter().any(|(f, _)| *f == field) {
+        if TIME_FIELDS
+            .iter()
+            .chain(NUM_FIELDS)
+            .any(|(f, _)| *f == field)
+        {
             return Ok(None);
         }
         Err(unsupported(format!("unknown field {field:?}")))
+    }
+
+    fn num_column(field: &str) -> Option<&'static str> {
+        NUM_FIELDS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, c)| *c)
     }
 
     fn time_column(field: &str) -> Option<&'static str> {
@@ -133,7 +156,9 @@ impl Compiler {
                 Some(col) => Ok(format!("{col} IS NOT NULL AND {col} <> ''")),
                 None => Ok(format!(
                     "{} IS NOT NULL",
-                    Self::time_column(field).unwrap_or("NULL")
+                    Self::time_column(field)
+                        .or(Self::num_column(field))
+                        .unwrap_or("NULL")
                 )),
             },
             Expr::Activity {
@@ -172,6 +197,20 @@ impl Compiler {
                 )),
             };
         }
+        if let Some(col) = Self::num_column(field) {
+            return match value {
+                Literal::Num(n) => {
+                    let p = self.bind(Arg::from(n.round() as i64));
+                    // Scores are whole points: `>= 39.5` means `>= 40`.
+                    let op = op_sql(op);
+                    Ok(format!("{col} {op} {p}"))
+                }
+                Literal::Str(g) if field == "fit" => self.fit_grade(op, g),
+                _ => Err(unsupported(format!(
+                    "{field} is a number of points: compare it with a number"
+                ))),
+            };
+        }
         if let Some(col) = Self::time_column(field) {
             let at = match value {
                 Literal::Now(off) => self.now + off,
@@ -195,6 +234,27 @@ impl Compiler {
                 "{field} is text: put the value in quotes"
             ))),
         }
+    }
+}
+
+impl Compiler {
+    /// `fit >= "B"`: grade A is the best, so "at least B" is A or B.
+    fn fit_grade(&mut self, op: Cmp, grade: &str) -> Result<String> {
+        let g = grade.trim().to_ascii_uppercase();
+        if !matches!(g.as_str(), "A" | "B" | "C" | "D") {
+            return Err(unsupported(format!(
+                "fit grades are \"A\" to \"D\", not {grade:?}"
+            )));
+        }
+        let flipped = match op {
+            Cmp::Ge => Cmp::Le,
+            Cmp::Gt => Cmp::Lt,
+            Cmp::Le => Cmp::Ge,
+            Cmp::Lt => Cmp::Gt,
+            other => other,
+        };
+        let p = self.bind(Arg::from(g));
+        Ok(format!("SUBSTR(l.grade, 1, 1) {} {p}", op_sql(flipped)))
     }
 }
 

@@ -98,7 +98,60 @@ pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(Str
         }
     }
     capture_events(store, seed, leads, now).await?;
+    sales_outcomes(store, seed, now).await?;
     Ok((admin, password))
+}
+
+/// Plays the demo sales team: moves the leads it worked through sal, sql, opportunity and
+/// customer (or back to recycled), each move by a rep with a reason, never in the future.
+async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()> {
+    let reps: Vec<String> = store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role == "sales")
+        .map(|u| u.id)
+        .collect();
+    let workable = leadline_core::filter::parse(r#"stage in ("lead", "mql") and email != """#)
+        .map_err(|e| anyhow::anyhow!("demo sales segment: {e}"))?;
+    let mut cursor = None;
+    let mut moves = Vec::new();
+    loop {
+        let page = store
+            .segment_leads(&workable, now, cursor.as_ref(), 1000)
+            .await?;
+        for l in &page.items {
+            let key = l.email.clone().unwrap_or_default().to_lowercase();
+            let steps = demo::sales_history(
+                seed,
+                &key,
+                l.fit_score.unwrap_or(0),
+                l.engagement_score.unwrap_or(0),
+            );
+            moves.push((l.id.clone(), l.created_at, steps));
+        }
+        match page
+            .next
+            .as_deref()
+            .and_then(leadline_store::page::Cursor::decode)
+        {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    for (i, (id, created, steps)) in moves.into_iter().enumerate() {
+        let rep = reps.get(i % reps.len().max(1)).map(String::as_str);
+        for step in steps {
+            let at = created + step.days_after * 86_400_000;
+            if at >= now {
+                break;
+            }
+            store
+                .change_stage(&id, step.stage, rep, step.reason, at)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn capture_events(store: &Store, seed: u64, leads: usize, now: i64) -> anyhow::Result<()> {

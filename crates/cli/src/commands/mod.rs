@@ -4,6 +4,9 @@ pub mod bench;
 pub mod demo;
 pub mod duplicates;
 pub mod import;
+pub mod policy;
+pub mod score;
+pub mod segments;
 pub mod serve;
 pub mod users;
 

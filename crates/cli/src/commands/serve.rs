@@ -17,9 +17,35 @@ pub struct Args {
     /// Mark cookies Secure (set this when serving behind HTTPS).
     #[arg(long, env = "LEADLINE_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The lead-management policy file (qualification, scoring, MQL definition), applied on
+    /// start when it differs from the stored policy. Optional when it is the default and
+    /// missing.
+    #[arg(long, env = "LEADLINE_CONFIG", default_value = "leadline.toml")]
+    config: std::path::PathBuf,
+}
+
+/// Applies the policy file, when there is one and it changed, and queues a rescore.
+async fn apply_config(store: &Store, file: &std::path::Path, explicit: bool) -> anyhow::Result<()> {
+    if !file.exists() && !explicit {
+        return Ok(());
+    }
+    let policy = super::policy::read_policy(file)?;
+    if *store.policy() != policy {
+        store.set_policy(policy).await?;
+        store
+            .enqueue_job("rescore", "{}", leadline_store::now_ms())
+            .await?;
+        eprintln!(
+            "{}: policy applied; every lead will be rescored",
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
+    let explicit = args.config != std::path::Path::new("leadline.toml");
+    apply_config(&store, &args.config, explicit).await?;
     let mut login = None;
     if args.demo && store.count_leads().await? > 0 {
         eprintln!(

@@ -2,6 +2,8 @@
 //! SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod duplicates;
+mod lead_management;
 mod reliability;
 mod scale_out;
+mod score;
 mod support;

@@ -19,6 +19,7 @@ mod events;
 mod journey;
 mod people;
 mod rng;
+mod sales;
 mod story;
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ use crate::{CaptureEvent, Channel, Email};
 
 pub(crate) use events::Ctx;
 pub use events::DemoEvents;
+pub use sales::{SalesStep, sales_history};
 
 pub(crate) const DAY_MS: i64 = 86_400_000;
 /// The `origin` of every demo event.

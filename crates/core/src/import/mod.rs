@@ -49,7 +49,7 @@ use crate::capture::OnDuplicate;
 
 mod mapping;
 mod presets;
-mod records;
+pub(crate) mod records;
 mod rows;
 pub mod sniff;
 mod values;

@@ -55,7 +55,7 @@ pub fn junk_name(name: &str) -> Option<&'static str> {
     if letters.len() >= 3 && letters.iter().all(|c| *c == letters[0]) {
         return Some("one repeated character");
     }
-    if keyboard_run(&letters, 4) {
+    if keyboard_run(&letters) {
         return Some("keyboard mash");
     }
     if letters.len() >= 5
@@ -69,18 +69,28 @@ pub fn junk_name(name: &str) -> Option<&'static str> {
 }
 
 /// True when `s` holds `len` characters in a row along one keyboard row, either direction.
-fn keyboard_run(s: &[char], len: usize) -> bool {
-    if s.len() < len {
-        return false;
-    }
-    s.windows(len).any(|w| {
-        let w: String = w.iter().collect();
-        let rev: String = w.chars().rev().collect();
-        KEYBOARD_ROWS
-            .iter()
-            .any(|row| row.contains(w.as_str()) || row.contains(rev.as_str()))
-    })
+fn keyboard_run(s: &[char]) -> bool {
+    s.windows(KEYBOARD_RUN)
+        .any(|w| KEYBOARD_RUNS.contains(&[w[0], w[1], w[2], w[3]]))
 }
+
+/// Keys in a row that make a mash (`asdf`, `qwer`, `fdsa`).
+const KEYBOARD_RUN: usize = 4;
+
+/// Every run of [`KEYBOARD_RUN`] neighbouring keys, either way: checked for each window
+/// of every name the pipeline sees, so a set lookup rather than substring searches.
+static KEYBOARD_RUNS: std::sync::LazyLock<std::collections::HashSet<[char; KEYBOARD_RUN]>> =
+    std::sync::LazyLock::new(|| {
+        let mut runs = std::collections::HashSet::new();
+        for row in KEYBOARD_ROWS {
+            let keys: Vec<char> = row.chars().collect();
+            for w in keys.windows(KEYBOARD_RUN) {
+                runs.insert([w[0], w[1], w[2], w[3]]);
+                runs.insert([w[3], w[2], w[1], w[0]]);
+            }
+        }
+        runs
+    });
 
 /// Why a phone number cannot be real, if it cannot: the digits of an E.164 number are 7 to
 /// 15, not all one digit, not a run like 1234567.

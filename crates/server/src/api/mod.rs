@@ -14,6 +14,8 @@ pub(crate) mod duplicates;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub mod openapi;
+pub(crate) mod scoring;
+pub(crate) mod segments;
 
 /// The `/api/v1` routes (without the prefix).
 pub fn routes() -> Router<AppState> {
@@ -30,6 +32,20 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::activities))
         .routes(routes!(leads::stage_changes))
         .routes(routes!(leads::merges))
+        .routes(routes!(scoring::scoring))
+        .routes(routes!(scoring::move_stage))
+        .routes(routes!(scoring::get_policy, scoring::update_policy))
+        .routes(routes!(scoring::rescore))
+        .routes(routes!(scoring::report))
+        .routes(routes!(scoring::train))
+        .routes(routes!(segments::list, segments::create))
+        .routes(routes!(segments::count))
+        .routes(routes!(
+            segments::get_one,
+            segments::update,
+            segments::delete
+        ))
+        .routes(routes!(segments::leads))
         .routes(routes!(marketing::list_accounts))
         .routes(routes!(marketing::get_account))
         .routes(routes!(

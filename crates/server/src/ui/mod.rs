@@ -19,6 +19,7 @@ mod form_builder;
 mod forms;
 mod imports;
 mod leads;
+mod segments;
 mod session;
 mod settings;
 
@@ -76,6 +77,16 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/settings_key.html"),
     ),
     (
+        "segments.html",
+        include_str!("../../templates/segments.html"),
+    ),
+    ("segment.html", include_str!("../../templates/segment.html")),
+    ("policy.html", include_str!("../../templates/policy.html")),
+    (
+        "score_report.html",
+        include_str!("../../templates/score_report.html"),
+    ),
+    (
         "duplicates.html",
         include_str!("../../templates/duplicates.html"),
     ),
@@ -111,6 +122,15 @@ pub fn templates() -> minijinja::Environment<'static> {
     env.add_filter("day", |s: Option<String>| match s {
         Some(s) => s.chars().take(10).collect::<String>(),
         None => "—".to_owned(),
+    });
+    // Score contributions: signed, one decimal only when it matters (`+10`, `+2.5`, `-3`).
+    env.add_filter("points", |p: f64| {
+        let rounded = (p * 10.0).round() / 10.0;
+        if rounded.fract() == 0.0 {
+            format!("{rounded:+.0}")
+        } else {
+            format!("{rounded:+.1}")
+        }
     });
     env.add_filter(
         "money",
@@ -161,6 +181,17 @@ pub fn routes() -> Router<AppState> {
         .route("/imports/{id}/errors.csv", get(imports::errors_csv))
         .route("/leads", get(leads::list))
         .route("/leads/{id}", get(leads::detail))
+        .route("/leads/{id}/stage", post(leads::move_stage))
+        .route("/segments", get(segments::list).post(segments::create))
+        .route(
+            "/segments/{id}",
+            get(segments::detail).post(segments::update),
+        )
+        .route("/segments/{id}/delete", post(segments::delete))
+        .route("/policy", get(segments::policy).post(segments::save_policy))
+        .route("/policy/rescore", post(segments::rescore))
+        .route("/scoring/report", get(segments::report))
+        .route("/scoring/train", post(segments::train))
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/duplicates", get(duplicates::list))

@@ -8,5 +8,6 @@ mod forms;
 mod hubspot;
 mod identity;
 mod ingest;
+mod scoring;
 mod support;
 mod ui;

@@ -1,6 +1,7 @@
 //! Applying a group of capture events in one write transaction, through a [`Unit`].
 
 use leadline_core::capture::{Known, OnDuplicate, Resolution, merge_profile, resolve};
+use leadline_core::policy::Policy;
 use leadline_core::{Activity, CaptureEvent, Channel, Stage};
 
 use super::lead_ops::{self, LeadRow};
@@ -14,9 +15,10 @@ pub(super) async fn apply_group(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     batches: &[&[CaptureEvent]],
+    policy: &Policy,
 ) -> Result<Vec<Captured>> {
     let mut tx = begin(conn, backend).await?;
-    let outcomes = apply_in(&mut Tx::Any(&mut tx), batches).await?;
+    let outcomes = apply_in(&mut Tx::Any(&mut tx), batches, policy).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -33,10 +35,12 @@ pub(super) async fn begin(
     })
 }
 
-/// Applies batches inside the caller's transaction.
+/// Applies batches inside the caller's transaction, then re-assesses every lead they
+/// touched (qualification, scores, rule-made stage changes) in the same transaction.
 pub(super) async fn apply_in(
     tx: &mut Tx<'_>,
     batches: &[&[CaptureEvent]],
+    policy: &Policy,
 ) -> Result<Vec<Captured>> {
     let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
     let mut unit = Unit::prefetch(tx, &events, now_ms()).await?;
@@ -45,6 +49,8 @@ pub(super) async fn apply_in(
         outcomes.push(apply_event(tx, &mut unit, ev).await?);
     }
     unit.flush(tx).await?;
+    let touched: Vec<String> = unit.touched.drain().collect();
+    crate::scores::refresh(tx, &touched, unit.now, policy).await?;
     let mut rest = outcomes.into_iter();
     Ok(batches
         .iter()
@@ -87,6 +93,9 @@ async fn apply_event(
     };
     if matches!(outcome, CaptureOutcome::Skipped { .. }) {
         return Ok(outcome);
+    }
+    if let Some(id) = &lead_id {
+        unit.touched.insert(id.clone());
     }
     let visitor_id = match (&ev.anonymous_id, &lead_id) {
         (Some(anon), Some(lead)) => Some(stitch(conn, unit, anon, lead).await?),
@@ -194,10 +203,10 @@ async fn create_lead(conn: &mut Tx<'_>, unit: &mut Unit, ev: &CaptureEvent) -> R
     };
     let stage = ev.stage_on_creation();
     let id = new_id();
-    let row = LeadRow::new(ev, account_id, stage);
     // A lead comes to be when the event that created it happened (a list's history, the
     // demo's past), never later than now (a client's clock may run fast).
     let created_at = ev.occurred_at.min(unit.now);
+    let row = LeadRow::new(ev, account_id, stage, created_at);
     unit.stage_changes.push(StageRow {
         lead_id: id.clone(),
         from: None,
@@ -255,6 +264,7 @@ async fn update_lead(
         traits,
         ..current.clone()
     };
+    next.stamp(&current.traits, ev.occurred_at.min(unit.now));
     changed |= next.adopt_identifiers(ev);
     if next.account_id.is_none()
         && let Some(domain) = next.email.as_ref().and_then(|e| e.company_domain())

@@ -74,7 +74,7 @@ fn placeholders(conn: &Tx<'_>, rows: usize, cols: usize) -> String {
 }
 
 /// `INSERT INTO {head} VALUES (…),(…) {tail}` over `rows`, in chunks.
-pub(super) async fn insert(
+pub(crate) async fn insert(
     conn: &mut Tx<'_>,
     head: &str,
     tail: &str,
@@ -99,7 +99,7 @@ pub(super) async fn insert(
 /// Updates many rows at once: `WITH v({cols}) AS (VALUES …) UPDATE {table} SET {set} FROM v
 /// WHERE {table}.id = v.id`; the first column of every row is the id. Works on SQLite
 /// (3.33+) and PostgreSQL alike.
-pub(super) async fn update_from_values(
+pub(crate) async fn update_from_values(
     conn: &mut Tx<'_>,
     table: &str,
     cols: &str,
@@ -123,7 +123,7 @@ pub(super) async fn update_from_values(
 }
 
 /// `{select} WHERE {column} IN (…)` over `keys`, in chunks; all rows.
-pub(super) async fn select_in(
+pub(crate) async fn select_in(
     conn: &mut Tx<'_>,
     select: &str,
     column: &str,

@@ -1,7 +1,7 @@
 //! The SQL the capture pipeline runs on leads, visitors, accounts and campaigns.
 
 use leadline_core::{CaptureEvent, Channel, Email, Stage, Traits};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::bulk::Arg;
 use super::tx::{DbRow, Tx};
@@ -16,18 +16,39 @@ pub(crate) struct LeadRow {
     pub traits: Traits,
     pub account_id: Option<String>,
     pub stage: Stage,
+    /// When each profile field got its current value (epoch ms): predictive scoring uses
+    /// only values known before a lead's outcome.
+    pub field_times: BTreeMap<String, i64>,
 }
 
 impl LeadRow {
-    pub fn new(ev: &CaptureEvent, account_id: Option<String>, stage: Stage) -> LeadRow {
-        LeadRow {
+    pub fn new(ev: &CaptureEvent, account_id: Option<String>, stage: Stage, at: i64) -> LeadRow {
+        let mut row = LeadRow {
             email: ev.email.clone(),
             user_id: ev.user_id.clone(),
             external_key: ev.external_key.clone(),
             traits: ev.traits.clone(),
             account_id,
             stage,
+            field_times: BTreeMap::new(),
+        };
+        row.stamp(&Traits::default(), at);
+        row
+    }
+
+    /// Records `at` as the time of every field whose value differs from `before`.
+    pub fn stamp(&mut self, before: &Traits, at: i64) {
+        for f in self.traits.changed_fields(before) {
+            if self.traits.get(&f).is_some() {
+                self.field_times.insert(f, at);
+            } else {
+                self.field_times.remove(&f);
+            }
         }
+    }
+
+    pub(crate) fn field_times_json(&self) -> String {
+        serde_json::to_string(&self.field_times).unwrap_or_else(|_| "{}".into())
     }
 
     /// Takes identifiers the lead lacks from the event; true when one was added.
@@ -73,13 +94,14 @@ pub(crate) async fn scalar(conn: &mut Tx<'_>, sql: &str, arg: &str) -> Result<Op
 
 /// The lead columns the pipeline reads, for `bulk::select_in`.
 pub(crate) const LEAD_SELECT: &str = "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-     consent, custom, account_id, stage FROM leads";
+     consent, custom, account_id, stage, field_times FROM leads";
 
 /// Reads a row of [`LEAD_SELECT`].
 pub(crate) fn lead_row_from(r: &DbRow) -> Result<(String, LeadRow)> {
     let id: String = r.try_get("id")?;
     let custom: String = r.try_get("custom")?;
     let stage: String = r.try_get("stage")?;
+    let field_times: String = r.try_get("field_times")?;
     let email: Option<String> = r.try_get("email")?;
     let row = LeadRow {
         email: email.and_then(|e| Email::parse(&e).ok()),
@@ -100,6 +122,8 @@ pub(crate) fn lead_row_from(r: &DbRow) -> Result<(String, LeadRow)> {
         account_id: r.try_get("account_id")?,
         stage: Stage::parse(&stage)
             .ok_or_else(|| StoreError::Corrupt(format!("lead {id} has stage {stage:?}")))?,
+        field_times: serde_json::from_str(&field_times)
+            .map_err(|e| StoreError::Corrupt(format!("lead {id} field times: {e}")))?,
     };
     Ok((id, row))
 }
@@ -115,7 +139,7 @@ pub(crate) async fn load(conn: &mut Tx<'_>, id: &str) -> Result<LeadRow> {
 
 /// The columns of a new lead, for a multi-row insert built with [`insert_args`].
 pub(crate) const LEAD_INSERT_HEAD: &str = "leads (id, email, email_key, user_id, external_key, first_name, last_name, title, phone, company, \
-     country, website, consent, custom, search, account_id, stage, first_touch_at, source_channel, source_campaign_id, created_at, updated_at)";
+     country, website, consent, custom, search, account_id, stage, first_touch_at, source_channel, source_campaign_id, created_at, updated_at, field_times)";
 
 /// One new lead's values, in [`LEAD_INSERT_HEAD`] order.
 pub(crate) fn insert_args(
@@ -151,6 +175,7 @@ pub(crate) fn insert_args(
         first.and_then(|f| f.2.clone()).into(),
         created_at.into(),
         now.into(),
+        row.field_times_json().into(),
     ]
 }
 
@@ -159,7 +184,7 @@ pub(crate) async fn update(conn: &mut Tx<'_>, now: i64, id: &str, row: &LeadRow)
     conn.execute(
         "UPDATE leads SET email = $2, email_key = $3, user_id = $4, external_key = $5, first_name = $6, last_name = $7, \
          title = $8, phone = $9, company = $10, country = $11, website = $12, consent = $13, custom = $14, search = $15, \
-         account_id = $16, stage = $17, updated_at = $18 WHERE id = $1",
+         account_id = $16, stage = $17, updated_at = $18, field_times = $19 WHERE id = $1",
         vec![
             id.into(),
             row.email.as_ref().map(|e| e.as_str().to_owned()).into(),
@@ -181,6 +206,7 @@ pub(crate) async fn update(conn: &mut Tx<'_>, now: i64, id: &str, row: &LeadRow)
             row.account_id.as_deref().into(),
             row.stage.as_str().into(),
             now.into(),
+            row.field_times_json().into(),
         ],
     )
     .await?;

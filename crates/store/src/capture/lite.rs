@@ -46,7 +46,7 @@ impl Lite {
     }
 }
 
-fn connect(path: &str) -> Result<rusqlite::Connection> {
+pub(crate) fn connect(path: &str) -> Result<rusqlite::Connection> {
     let c = rusqlite::Connection::open(path)?;
     c.execute_batch(crate::db::SQLITE_PRAGMAS)?;
     Ok(c)

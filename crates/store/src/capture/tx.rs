@@ -160,6 +160,72 @@ impl Tx<'_> {
     }
 }
 
+/// One row of a [`Tx::scan`], read by column index without copying on SQLite.
+pub(crate) enum ScanRow<'r, 's> {
+    Any(&'r AnyRow),
+    Lite(&'r rusqlite::Row<'s>),
+}
+
+impl ScanRow<'_, '_> {
+    /// Text column `i`; NULL is `None`.
+    pub fn text(&self, i: usize) -> Result<Option<&str>> {
+        match self {
+            ScanRow::Any(r) => Ok(sqlx::Row::try_get::<Option<&str>, _>(*r, i)?),
+            ScanRow::Lite(r) => match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Ok(None),
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    std::str::from_utf8(t)
+                        .map(Some)
+                        .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))
+                }
+                other => Err(StoreError::Corrupt(format!("column {i} holds {other:?}"))),
+            },
+        }
+    }
+
+    /// Integer column `i`.
+    pub fn int(&self, i: usize) -> Result<i64> {
+        match self {
+            ScanRow::Any(r) => Ok(sqlx::Row::try_get::<i64, _>(*r, i)?),
+            ScanRow::Lite(r) => Ok(r.get::<_, i64>(i)?),
+        }
+    }
+}
+
+impl Tx<'_> {
+    /// Runs a query and hands each row to `f` as it is read, holding one row at a time:
+    /// for passes over whole tables (a rescore reads every activity).
+    pub async fn scan(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+        mut f: impl FnMut(&ScanRow<'_, '_>) -> Result<()>,
+    ) -> Result<u64> {
+        let mut n = 0;
+        match self {
+            Tx::Any(c) => {
+                use futures_util::TryStreamExt;
+                let q = bind_any(sqlx::query(AssertSqlSafe(sql.to_owned())), args);
+                let mut rows = q.fetch(&mut **c);
+                while let Some(r) = rows.try_next().await? {
+                    f(&ScanRow::Any(&r))?;
+                    n += 1;
+                }
+            }
+            Tx::Lite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                bind_lite(&mut st, &args)?;
+                let mut rows = st.raw_query();
+                while let Some(r) = rows.next()? {
+                    f(&ScanRow::Lite(r))?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// Binds `args` to a query in order.
 pub(crate) fn bind_any(
     mut q: sqlx::query::Query<'_, Any, sqlx::any::AnyArguments>,

@@ -85,6 +85,8 @@ pub(super) struct Unit {
     pub accounts: HashMap<String, String>,
     pub activities: Vec<ActivityRow>,
     pub stage_changes: Vec<StageRow>,
+    /// Leads the events reached, to be re-assessed before the commit.
+    pub touched: HashSet<String>,
 }
 
 const VISITOR_SELECT: &str = "SELECT id, anonymous_id, lead_id, first_seen_at, last_seen_at, first_channel, first_campaign_id FROM visitors";
@@ -104,6 +106,7 @@ impl Unit {
             accounts: HashMap::new(),
             activities: Vec::new(),
             stage_changes: Vec::new(),
+            touched: HashSet::new(),
         };
         let distinct = |f: &dyn Fn(&CaptureEvent) -> Vec<String>| -> Vec<String> {
             let set: HashSet<String> = events.iter().flat_map(|e| f(e)).collect();

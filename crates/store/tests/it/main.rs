@@ -7,5 +7,7 @@ mod duplicates;
 mod inbox;
 mod jobs;
 mod lead_search;
+mod predictive;
+mod scoring;
 mod segments;
 mod support;

@@ -225,6 +225,7 @@ pub(super) async fn fill(
     seed: u64,
 ) -> anyhow::Result<Vec<String>> {
     let now = leadline_store::now_ms();
+    let sqlite = is_sqlite(pool).await?;
     let mut tx = pool.begin().await?;
     let mut campaigns: Vec<(&str, Vec<String>)> = Vec::new();
     for (channel, _, has) in CHANNELS {
@@ -282,7 +283,8 @@ pub(super) async fn fill(
                 sql.push_str(if r == 0 { "(" } else { ",(" });
                 for c in 1..=COLUMNS {
                     let sep = if c == COLUMNS { ")" } else { "," };
-                    sql.push_str(&format!("${}{sep}", r * COLUMNS + c));
+                    sql.push_str(&placeholder(sqlite, r * COLUMNS + c));
+                    sql.push_str(sep);
                 }
             }
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -324,6 +326,18 @@ pub(super) async fn fill(
         tx.commit().await?;
     }
     Ok(emails)
+}
+
+/// Whether the bench pool is SQLite's.
+pub(super) async fn is_sqlite(pool: &sqlx::AnyPool) -> anyhow::Result<bool> {
+    let conn = pool.acquire().await?;
+    Ok(conn.backend_name().eq_ignore_ascii_case("sqlite"))
+}
+
+/// The `n`th placeholder of a multi-row insert: `?` on SQLite, which resolves numbered ones
+/// (`$7`) by a linear scan and makes statements with thousands of them slow to bind.
+pub(super) fn placeholder(sqlite: bool, n: usize) -> String {
+    if sqlite { "?".into() } else { format!("${n}") }
 }
 
 fn report(

@@ -1,4 +1,4 @@
-//! `leadline bench ingest|import|list`: performance goals as measurements.
+//! `leadline bench ingest|import|list|segment|rescore`: performance goals as measurements.
 //!
 //! Every bench measures Leadline and, in the same run, a reference (the same rows written or
 //! read with bare SQL), and prints both with their ratio, so a number means something on any
@@ -22,6 +22,8 @@ mod ingest;
 mod list;
 mod raw;
 mod report;
+mod rescore;
+mod score;
 mod segment;
 
 /// Options of `leadline bench`.
@@ -43,8 +45,12 @@ enum Bench {
     Import(import::Args),
     /// Lead list queries on a large database against a bare `SELECT id … LIMIT 50`.
     List(list::Args),
+    /// Rescoring every lead after a rule change, against a bare read-and-rewrite pass.
+    Rescore(rescore::Args),
     /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
     Segment(segment::Args),
+    /// Training the predictive scorer on 100,000 generated leads, against scikit-learn.
+    Score(score::Args),
     /// A duplicate scan over a large database with planted duplicates: time and recall.
     Duplicates(duplicates::Args),
 }
@@ -58,6 +64,8 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Import(a) => import::run(&target, a).await?,
         Bench::List(a) => list::run(&target, a).await?,
         Bench::Segment(a) => segment::run(&target, a).await?,
+        Bench::Rescore(a) => rescore::run(&target, a).await?,
+        Bench::Score(a) => score::run(&target, a).await?,
         Bench::Duplicates(a) => duplicates::run(&target, a).await?,
     };
     report.print(args.format == "json");

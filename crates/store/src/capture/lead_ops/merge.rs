@@ -97,8 +97,22 @@ pub(crate) async fn merge_lead(
         .iter()
         .any(|d| d.field == "email" && d.from == Side::Other);
     let consent = merged_consent(keep.traits.consent, gone.traits.consent);
+    let before = keep.traits.clone();
     let chosen = survivorship::apply_to(&outcome.values, &mut keep.traits);
     keep.traits.consent = consent;
+    // Values that came from the merged lead keep the time they were set there; a field
+    // left blank has no time.
+    for f in keep.traits.changed_fields(&before) {
+        match gone.field_times.get(&f) {
+            _ if keep.traits.get(&f).is_none() => {
+                keep.field_times.remove(&f);
+            }
+            Some(at) if keep.traits.get(&f) == gone.traits.get(&f) => {
+                keep.field_times.insert(f, *at);
+            }
+            _ => {}
+        }
+    }
     keep.email = chosen.and_then(|e| Email::parse(&e).ok());
     keep.user_id = keep.user_id.or(gone.user_id);
     keep.external_key = keep.external_key.or(gone.external_key);

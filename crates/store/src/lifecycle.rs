@@ -1,0 +1,60 @@
+//! Stage changes people make (the UI, the API, the CLI): checked by the lifecycle rules,
+//! always with a reason, recorded with who and when. Requalifying a lead the rules
+//! disqualified tells the rules to leave it be.
+
+use leadline_core::{Stage, lifecycle};
+
+use crate::{Result, Store, StoreError, new_id};
+
+impl Store {
+    /// Moves a lead to `to` on behalf of `by_user` (`None`: an API key or the CLI).
+    pub async fn change_stage(
+        &self,
+        lead_id: &str,
+        to: Stage,
+        by_user: Option<&str>,
+        reason: &str,
+        now: i64,
+    ) -> Result<Stage> {
+        let mut tx = self.begin_write().await?;
+        let stage: Option<String> =
+            sqlx::query_scalar("SELECT stage FROM leads WHERE id = $1 AND merged_into IS NULL")
+                .bind(lead_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let from = stage
+            .as_deref()
+            .and_then(Stage::parse)
+            .ok_or(StoreError::NotFound)?;
+        lifecycle::check_manual(from, to, reason)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        // A person's decision outranks the rules: requalified leads are no longer
+        // disqualified by them, and a person's disqualification is not lifted by them.
+        let requalified = (from == Stage::Disqualified).then_some(now);
+        sqlx::query(
+            "UPDATE leads SET stage = $2, updated_at = $3, auto_disqualified = 0, \
+             requalified_at = CASE WHEN $4 = 1 THEN $3 WHEN $2 = 'disqualified' THEN NULL ELSE requalified_at END \
+             WHERE id = $1",
+        )
+        .bind(lead_id)
+        .bind(to.as_str())
+        .bind(now)
+        .bind(i64::from(requalified.is_some()))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO stage_changes (id, lead_id, from_stage, to_stage, at, by_user, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+        )
+        .bind(new_id())
+        .bind(lead_id)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(now)
+        .bind(by_user)
+        .bind(reason.trim())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(from)
+    }
+}

@@ -1,0 +1,76 @@
+//! Automatic MQLs: leads that meet the sales-ready definition (a segment expression) move
+//! to `mql` by themselves, with the definition recorded as the reason. The definition runs
+//! as SQL, compiled like any segment, so the count a team sees for it and the leads that
+//! move are the same leads.
+
+use leadline_core::{Stage, lifecycle};
+
+use super::Writes;
+use crate::capture::bulk::Arg;
+use crate::capture::tx::Tx;
+use crate::segments::compile;
+use crate::{Backend, Result};
+use leadline_core::policy::Policy;
+
+/// Keys per `IN (…)` list when only some leads are checked.
+const CHUNK: usize = 400;
+
+/// Moves the leads among `ids` (or all leads) that meet the MQL definition and may still
+/// become MQLs; returns how many moved.
+pub(crate) async fn promote(
+    tx: &mut Tx<'_>,
+    ids: Option<&[String]>,
+    now: i64,
+    policy: &Policy,
+) -> Result<u64> {
+    let Ok(Some(expr)) = policy.mql() else {
+        return Ok(0);
+    };
+    let backend = if tx.anonymous_placeholders() {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    };
+    let movable: Vec<String> = [Stage::Subscriber, Stage::Lead, Stage::Recycled]
+        .into_iter()
+        .filter(|s| lifecycle::on_sales_ready(*s).is_some())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    let compiled = compile(&expr, backend, now)?;
+    let base = format!(
+        "SELECT l.id, l.stage FROM leads l WHERE l.merged_into IS NULL AND l.stage IN ({}) AND {}",
+        movable.join(","),
+        compiled.sql
+    );
+    let mut found = Vec::new();
+    match ids {
+        None => found.extend(tx.fetch_all(&base, compiled.args.clone()).await?),
+        Some(ids) => {
+            for chunk in ids.chunks(CHUNK) {
+                let first = compiled.args.len() + 1;
+                let list: Vec<String> = (first..first + chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                let mut args = compiled.args.clone();
+                args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
+                let sql = format!("{base} AND l.id IN ({})", list.join(","));
+                found.extend(tx.fetch_all(&sql, args).await?);
+            }
+        }
+    }
+    let mut writes = Writes::default();
+    let reason = format!("met the MQL definition: {}", policy.lifecycle.mql.trim());
+    for r in &found {
+        let id: String = r.try_get("id")?;
+        let stage: String = r.try_get("stage")?;
+        let Some(from) = Stage::parse(&stage) else {
+            continue;
+        };
+        if let Some(to) = lifecycle::on_sales_ready(from) {
+            writes.move_stage(&id, from, to, &reason, now);
+        }
+    }
+    let moved = writes.moved.values().sum();
+    writes.write(tx).await?;
+    Ok(moved)
+}
