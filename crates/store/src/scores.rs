@@ -40,7 +40,7 @@ pub(crate) async fn refresh(
         return Ok(());
     }
     let rules = EngagementRules::new(&policy.scoring);
-    let mut tallies: HashMap<String, Tally> = HashMap::new();
+    let mut tallies = Tallies::default();
     for r in bulk::select_in(tx, ACTIVITY_SELECT, "lead_id", ids).await? {
         tally_row(&rules, &mut tallies, &r, now)?;
     }
@@ -61,7 +61,7 @@ impl crate::Store {
         let mut conn = self.pool.acquire().await?;
         let mut tx = Tx::Any(&mut conn);
         let ids = [lead_id.to_owned()];
-        let mut tallies = HashMap::new();
+        let mut tallies = Tallies::default();
         for r in bulk::select_in(&mut tx, ACTIVITY_SELECT, "lead_id", &ids).await? {
             tally_row(&rules, &mut tallies, &r, now)?;
         }
@@ -75,13 +75,46 @@ impl crate::Store {
     }
 }
 
+/// Engagement tallies per lead, keyed by the id's 128 bits (ids are UUIDs) with a cheap
+/// hash: a rescore looks one up for every activity and every lead.
+pub(crate) type Tallies = HashMap<u128, Tally, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// The 128-bit key of a lead id: the UUID's bits, or an FNV-1a hash of other text.
+pub(crate) fn lead_key(id: &str) -> u128 {
+    match uuid::Uuid::parse_str(id) {
+        Ok(u) => u.as_u128(),
+        Err(_) => id.bytes().fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| {
+            (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013B)
+        }),
+    }
+}
+
+/// Hashes a 128-bit key already well mixed (UUIDv7's random half) by folding it.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u128(&mut self, k: u128) {
+        // The low half holds UUIDv7's random bits; mix both halves anyway.
+        self.0 = ((k as u64) ^ ((k >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// What engagement reads of a lead's activities.
 const ACTIVITY_SELECT: &str = "SELECT lead_id, type, name, occurred_at FROM activities";
 
 /// Adds one activity row (`lead_id, type, name, occurred_at`) to its lead's tally.
 fn tally_row(
     rules: &EngagementRules<'_>,
-    tallies: &mut HashMap<String, Tally>,
+    tallies: &mut Tallies,
     r: &DbRow,
     now: i64,
 ) -> Result<()> {
@@ -94,7 +127,7 @@ fn tally_row(
         name: name.as_deref(),
         at: r.try_get("occurred_at")?,
     };
-    rules.add(tallies.entry(lead).or_default(), &touch, now);
+    rules.add(tallies.entry(lead_key(&lead)).or_default(), &touch, now);
     Ok(())
 }
 
@@ -130,7 +163,7 @@ struct Assessed {
 /// Assesses one row of [`ASSESS_SELECT`] with its tally; `None` for a merged lead.
 fn assess_row(
     r: &DbRow,
-    tallies: &HashMap<String, Tally>,
+    tallies: &Tallies,
     rules: &EngagementRules<'_>,
     policy: &Policy,
 ) -> Result<Option<Assessed>> {
@@ -148,7 +181,7 @@ fn assess_row(
         requalified: requalified.is_some(),
         auto_disqualified: auto != 0,
     };
-    let engagement = match tallies.get(&id) {
+    let engagement = match tallies.get(&lead_key(&id)) {
         Some(t) => rules.score(t),
         None => rules.score(&Tally::default()),
     };
@@ -175,7 +208,7 @@ impl Writes {
     pub(crate) fn assess_rows(
         &mut self,
         rows: &[DbRow],
-        tallies: &HashMap<String, Tally>,
+        tallies: &Tallies,
         rules: &EngagementRules<'_>,
         policy: &Policy,
         now: i64,

@@ -3,13 +3,11 @@
 //! each page written in its own short transaction so capture keeps flowing. Only leads
 //! whose flags, scores, grade or stage change are written.
 
-use std::collections::HashMap;
-
 use leadline_core::policy::Policy;
-use leadline_core::scoring::{EngagementRules, Tally, Touch};
+use leadline_core::scoring::{EngagementRules, Touch};
 use serde::Serialize;
 
-use super::{ASSESS_SELECT, Writes, mql};
+use super::{ASSESS_SELECT, Tallies, Writes, lead_key, mql};
 use crate::capture::bulk::Arg;
 use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
@@ -66,7 +64,7 @@ async fn run(tx: &mut Tx<'_>, now: i64, policy: &Policy, sqlite: bool) -> Result
     let rules = EngagementRules::new(&policy.scoring);
     let mut report = RescoreReport::default();
     let started = std::time::Instant::now();
-    let mut tallies: HashMap<String, Tally> = HashMap::new();
+    let mut tallies = Tallies::default();
     report.activities = tx
         .scan(
             // No `WHERE lead_id IS NOT NULL`: SQLite would walk the partial lead index and
@@ -82,10 +80,7 @@ async fn run(tx: &mut Tx<'_>, now: i64, policy: &Policy, sqlite: bool) -> Result
                     name: r.text(2)?,
                     at: r.int(3)?,
                 };
-                match tallies.get_mut(lead) {
-                    Some(t) => rules.add(t, &touch, now),
-                    None => rules.add(tallies.entry(lead.to_owned()).or_default(), &touch, now),
-                }
+                rules.add(tallies.entry(lead_key(lead)).or_default(), &touch, now);
                 Ok(())
             },
         )
