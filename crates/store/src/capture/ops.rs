@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use leadline_core::dedupe::survivorship::{self, Side};
+use leadline_core::policy::Policy;
 use tokio::sync::oneshot;
 
 use super::account_merge::{merge_account, outdated};
@@ -60,6 +61,7 @@ impl Writer {
     }
 
     async fn op_in_tx(&mut self, req: &OpRequest) -> Result<Merged> {
+        let policy = self.store.policy();
         if let Some(path) = self.store.sqlite_file() {
             let lite = match self.lite.take() {
                 Some(c) => c,
@@ -68,7 +70,7 @@ impl Writer {
             let lite = self.lite.insert(lite);
             let conn = &mut lite.conn;
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            let result = merge_in(&mut Tx::Lite(conn), req).await;
+            let result = merge_in(&mut Tx::Lite(conn), req, &policy).await;
             let result = result.and_then(|r| Ok(conn.execute_batch("COMMIT").map(|()| r)?));
             if result.is_err() {
                 let _ = conn.execute_batch("ROLLBACK");
@@ -80,7 +82,7 @@ impl Writer {
         let backend = self.store.backend();
         let conn = self.connection().await?;
         let mut tx = apply::begin(conn, backend).await?;
-        let result = merge_in(&mut Tx::Any(&mut tx), req).await;
+        let result = merge_in(&mut Tx::Any(&mut tx), req, &policy).await;
         match result {
             Ok(r) => {
                 tx.commit().await?;
@@ -94,8 +96,10 @@ impl Writer {
     }
 }
 
-/// The merge of one candidate, inside the writer's transaction.
-async fn merge_in(conn: &mut Tx<'_>, req: &OpRequest) -> Result<Merged> {
+/// The merge of one candidate, inside the writer's transaction. A merged lead is assessed
+/// again at once (qualification, scores, grade), like any lead a capture touches: its
+/// engagement now counts both histories.
+async fn merge_in(conn: &mut Tx<'_>, req: &OpRequest, policy: &Policy) -> Result<Merged> {
     let now = now_ms();
     let c = conn
         .fetch_optional(
@@ -144,6 +148,7 @@ async fn merge_in(conn: &mut Tx<'_>, req: &OpRequest) -> Result<Merged> {
             let rules = rules_in(conn).await?;
             let how = how(how_reason, &req.actor, &rules, &choices);
             let (id, outcome) = merge_lead(conn, now, survivor, merged, &how).await?;
+            crate::scores::refresh(conn, &[survivor.to_owned()], now, policy).await?;
             (id, outcome, None)
         }
         Kind::Account => {

@@ -300,3 +300,33 @@ async fn merges_follow_the_configured_survivorship_rules_and_refuse_unknown_fiel
         Default::default()
     );
 }
+
+#[tokio::test]
+async fn a_merged_lead_is_scored_again_with_both_histories() {
+    let db = test_db().await;
+    let now = leadline_store::now_ms();
+    let a = person(&db, "rae@acme.com", ("Rae", "Quinn"), &[], now - 2_000).await;
+    let b = person(&db, "r.quinn@acme.com", ("Rae", "Quinn"), &[], now - 1_000).await;
+    let before = db.store.get_lead(&a).await.unwrap().engagement_score;
+    db.store.scan_duplicates(&cli()).await.unwrap();
+    let c = open(&db, Kind::Person).await.remove(0);
+    let survivor = if c.a.id == a { Pick::A } else { Pick::B };
+    let choice = MergeChoice {
+        survivor: Some(survivor),
+        ..Default::default()
+    };
+    db.capturer
+        .merge_candidate(&c.id, choice, cli())
+        .await
+        .unwrap();
+    let after = db.store.get_lead(&a).await.unwrap().engagement_score;
+    assert!(
+        before.is_some_and(|b| b > 0),
+        "a form submission counts: {before:?}"
+    );
+    assert!(
+        after > before,
+        "two form submissions count more than one: {before:?} → {after:?}"
+    );
+    assert_eq!(db.store.get_lead(&b).await.unwrap().id, a);
+}
