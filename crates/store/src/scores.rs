@@ -83,9 +83,11 @@ pub(crate) type Tallies = HashMap<u128, Tally, std::hash::BuildHasherDefault<Key
 pub(crate) fn lead_key(id: &str) -> u128 {
     match uuid::Uuid::parse_str(id) {
         Ok(u) => u.as_u128(),
-        Err(_) => id.bytes().fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| {
-            (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013B)
-        }),
+        Err(_) => id
+            .bytes()
+            .fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| {
+                (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013B)
+            }),
     }
 }
 
