@@ -19,6 +19,7 @@ mod form_builder;
 mod forms;
 mod imports;
 mod leads;
+mod scoring;
 mod segments;
 mod session;
 mod settings;
@@ -188,10 +189,10 @@ pub fn routes() -> Router<AppState> {
             get(segments::detail).post(segments::update),
         )
         .route("/segments/{id}/delete", post(segments::delete))
-        .route("/policy", get(segments::policy).post(segments::save_policy))
-        .route("/policy/rescore", post(segments::rescore))
-        .route("/scoring/report", get(segments::report))
-        .route("/scoring/train", post(segments::train))
+        .route("/policy", get(scoring::policy).post(scoring::save_policy))
+        .route("/policy/rescore", post(scoring::rescore))
+        .route("/scoring/report", get(scoring::report))
+        .route("/scoring/train", post(scoring::train))
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/duplicates", get(duplicates::list))
