@@ -389,7 +389,7 @@ pub async fn create(
 }
 
 /// The lead with this id (or the one it was merged into), or a 404 naming it.
-async fn lead_or_404(st: &AppState, id: &str) -> Result<Lead, ApiError> {
+pub(crate) async fn lead_or_404(st: &AppState, id: &str) -> Result<Lead, ApiError> {
     st.store
         .get_lead(id)
         .await

@@ -36,11 +36,7 @@ pub async fn scoring(
     Path(id): Path<String>,
 ) -> Result<Json<LeadScoring>, ApiError> {
     caller.require(Role::Viewer)?;
-    let lead = st
-        .store
-        .get_lead(&id)
-        .await
-        .map_err(|_| ApiError::not_found("lead"))?;
+    let lead = super::leads::lead_or_404(&st, &id).await?;
     Ok(Json(st.store.lead_scoring(&lead.id).await?))
 }
 
@@ -89,11 +85,7 @@ pub async fn move_stage(
             ),
         )
     })?;
-    let lead = st
-        .store
-        .get_lead(&id)
-        .await
-        .map_err(|_| ApiError::not_found("lead"))?;
+    let lead = super::leads::lead_or_404(&st, &id).await?;
     let now = leadline_store::now_ms();
     match st
         .store
