@@ -14,16 +14,20 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::capture::bulk::{self, Arg};
-use crate::capture::lead_ops::lead_row_from;
+use crate::capture::lead_ops::{lead_row_columns, lead_row_from};
 use crate::capture::tx::{DbRow, Tx};
+use crate::scores::ACTIVITY_SELECT;
 use crate::{Result, Store, StoreError, new_id};
 
 /// Days after which a lead that never reached an opportunity counts as not converted.
 pub const UNDECIDED_DAYS: i64 = 90;
 const DAY_MS: i64 = 86_400_000;
 
-const FEATURE_SELECT: &str = "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-     consent, custom, account_id, stage, field_times, source_channel, created_at, merged_into FROM leads";
+const FEATURE_SELECT: &str = concat!(
+    "SELECT ",
+    lead_row_columns!(),
+    ", source_channel, created_at, merged_into FROM leads"
+);
 
 /// A trained and stored model.
 #[derive(Debug, Clone, Serialize)]
@@ -107,31 +111,27 @@ async fn behaviours(
     now: i64,
 ) -> Result<HashMap<String, Behaviour>> {
     let mut out: HashMap<String, Behaviour> = HashMap::new();
-    tx.scan(
-        "SELECT lead_id, type, name, occurred_at FROM activities",
-        vec![],
-        |r| {
-            let (Some(lead), Some(kind)) = (r.text(0)?, r.text(1)?) else {
-                return Ok(());
-            };
-            let cutoff = match cutoffs {
-                Some(c) => match c.get(lead) {
-                    Some((_, at)) => *at,
-                    None => return Ok(()),
-                },
-                None => now,
-            };
-            let (name, at) = (r.text(2)?, r.int(3)?);
-            match out.get_mut(lead) {
-                Some(b) => b.add(kind, name, at, cutoff),
-                None => out
-                    .entry(lead.to_owned())
-                    .or_default()
-                    .add(kind, name, at, cutoff),
-            }
-            Ok(())
-        },
-    )
+    tx.scan(ACTIVITY_SELECT, vec![], |r| {
+        let (Some(lead), Some(kind)) = (r.text(0)?, r.text(1)?) else {
+            return Ok(());
+        };
+        let cutoff = match cutoffs {
+            Some(c) => match c.get(lead) {
+                Some((_, at)) => *at,
+                None => return Ok(()),
+            },
+            None => now,
+        };
+        let (name, at) = (r.text(2)?, r.int(3)?);
+        match out.get_mut(lead) {
+            Some(b) => b.add(kind, name, at, cutoff),
+            None => out
+                .entry(lead.to_owned())
+                .or_default()
+                .add(kind, name, at, cutoff),
+        }
+        Ok(())
+    })
     .await?;
     Ok(out)
 }
@@ -284,14 +284,7 @@ impl Store {
         let mut tx = Tx::Any(&mut conn);
         let ids = [lead_id.to_owned()];
         let mut b = Behaviour::default();
-        for r in bulk::select_in(
-            &mut tx,
-            "SELECT lead_id, type, name, occurred_at FROM activities",
-            "lead_id",
-            &ids,
-        )
-        .await?
-        {
+        for r in bulk::select_in(&mut tx, ACTIVITY_SELECT, "lead_id", &ids).await? {
             let kind: String = r.try_get("type")?;
             let name: Option<String> = r.try_get("name")?;
             b.add(&kind, name.as_deref(), r.try_get("occurred_at")?, now);

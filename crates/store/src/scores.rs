@@ -10,7 +10,7 @@ use leadline_core::policy::Policy;
 use leadline_core::scoring::{EngagementRules, Tally, Touch};
 
 use crate::capture::bulk::{self, Arg};
-use crate::capture::lead_ops::lead_row_from;
+use crate::capture::lead_ops::{lead_row_columns, lead_row_from};
 use crate::capture::tx::{DbRow, Tx};
 use crate::{Result, new_id};
 
@@ -22,8 +22,11 @@ pub use read::{LeadScoring, ScorePoint};
 pub use rescore::RescoreReport;
 
 /// The lead columns assessment reads and compares with.
-const ASSESS_SELECT: &str = "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-     consent, custom, account_id, stage, field_times, merged_into, requalified_at, auto_disqualified, flags, fit_score, engagement_score, grade FROM leads";
+const ASSESS_SELECT: &str = concat!(
+    "SELECT ",
+    lead_row_columns!(),
+    ", merged_into, requalified_at, auto_disqualified, flags, fit_score, engagement_score, grade FROM leads"
+);
 
 /// A move in either score this large is kept in the score history even when the grade stays.
 const HISTORY_STEP: i64 = 5;
@@ -111,7 +114,7 @@ impl std::hash::Hasher for KeyHasher {
 }
 
 /// What engagement reads of a lead's activities.
-const ACTIVITY_SELECT: &str = "SELECT lead_id, type, name, occurred_at FROM activities";
+pub(crate) const ACTIVITY_SELECT: &str = "SELECT lead_id, type, name, occurred_at FROM activities";
 
 /// Adds one activity row (`lead_id, type, name, occurred_at`) to its lead's tally.
 fn tally_row(

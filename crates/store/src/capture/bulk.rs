@@ -6,7 +6,7 @@ use crate::Result;
 
 /// Keys per `IN (…)` list and rows per multi-row INSERT: well under both engines' parameter
 /// limits (SQLite 32,766, PostgreSQL 65,535), and few distinct statement shapes to cache.
-pub(super) const CHUNK: usize = 400;
+pub(crate) const CHUNK: usize = 400;
 
 /// A bound value of a multi-row statement.
 #[derive(Debug, Clone)]

@@ -92,9 +92,18 @@ pub(crate) async fn scalar(conn: &mut Tx<'_>, sql: &str, arg: &str) -> Result<Op
     }
 }
 
+/// The columns [`lead_row_from`] reads, for selects that read more beside them (scoring,
+/// predictive features) without a copy of the list.
+macro_rules! lead_row_columns {
+    () => {
+        "id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
+         consent, custom, account_id, stage, field_times"
+    };
+}
+pub(crate) use lead_row_columns;
+
 /// The lead columns the pipeline reads, for `bulk::select_in`.
-pub(crate) const LEAD_SELECT: &str = "SELECT id, email, user_id, external_key, first_name, last_name, title, phone, company, country, website, \
-     consent, custom, account_id, stage, field_times FROM leads";
+pub(crate) const LEAD_SELECT: &str = concat!("SELECT ", lead_row_columns!(), " FROM leads");
 
 /// Reads a row of [`LEAD_SELECT`].
 pub(crate) fn lead_row_from(r: &DbRow) -> Result<(String, LeadRow)> {

@@ -6,14 +6,11 @@
 use leadline_core::{Stage, lifecycle};
 
 use super::Writes;
-use crate::capture::bulk::Arg;
+use crate::capture::bulk::{self, Arg};
 use crate::capture::tx::Tx;
 use crate::segments::compile;
 use crate::{Backend, Result};
 use leadline_core::policy::Policy;
-
-/// Keys per `IN (…)` list when only some leads are checked.
-const CHUNK: usize = 400;
 
 /// Moves the leads among `ids` (or all leads) that meet the MQL definition and may still
 /// become MQLs; returns how many moved.
@@ -46,7 +43,7 @@ pub(crate) async fn promote(
     match ids {
         None => found.extend(tx.fetch_all(&base, compiled.args.clone()).await?),
         Some(ids) => {
-            for chunk in ids.chunks(CHUNK) {
+            for chunk in ids.chunks(bulk::CHUNK) {
                 let first = compiled.args.len() + 1;
                 let list: Vec<String> = (first..first + chunk.len())
                     .map(|i| format!("${i}"))

@@ -7,7 +7,7 @@ use leadline_core::policy::Policy;
 use leadline_core::scoring::{EngagementRules, Touch};
 use serde::Serialize;
 
-use super::{ASSESS_SELECT, Tallies, Writes, lead_key, mql};
+use super::{ACTIVITY_SELECT, ASSESS_SELECT, Tallies, Writes, lead_key, mql};
 use crate::capture::bulk::Arg;
 use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
@@ -69,7 +69,7 @@ async fn run(tx: &mut Tx<'_>, now: i64, policy: &Policy, sqlite: bool) -> Result
         .scan(
             // No `WHERE lead_id IS NOT NULL`: SQLite would walk the partial lead index and
             // fetch every row out of order; a plain table scan reads the file once.
-            "SELECT lead_id, type, name, occurred_at FROM activities",
+            ACTIVITY_SELECT,
             vec![],
             |r| {
                 let (Some(lead), Some(kind)) = (r.text(0)?, r.text(1)?) else {
