@@ -1,7 +1,6 @@
 //! Campaigns: what marketing runs and spends, with the leads each one brought in.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadline_store::StoreError;
 use leadline_store::catalog::Campaign;
@@ -43,11 +42,7 @@ async fn list_page(
         next => &page.next, values => values, errors => errors,
         channels => leadline_core::Channel::ALL.map(|c| c.as_str()),
     };
-    let mut resp = super::render(st, "campaigns.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "campaigns.html", ctx, errors)
 }
 
 /// `POST /campaigns` (marketer+): creates a campaign, or shows the form again with errors.
@@ -188,11 +183,7 @@ async fn detail_page(
         values => values, errors => errors, notice => notice,
         today => leadline_core::time::rfc3339(leadline_store::now_ms()).chars().take(10).collect::<String>(),
     };
-    let mut resp = super::render(st, "campaign.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "campaign.html", ctx, errors)
 }
 
 /// `POST /campaigns/{id}/costs` (marketer+): records what the campaign cost on a day.

@@ -1,7 +1,7 @@
 //! Forms: the list, the builder (marketer+), and the snippets that put a form on any site.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadline_store::StoreError;
 use leadline_store::forms::Form;
@@ -174,11 +174,7 @@ async fn builder_page(
         channels => leadline_core::Channel::ALL.map(|c| c.as_str()),
         stages => leadline_core::Stage::ALL.map(|s| s.as_str()),
     };
-    let mut resp = super::render(st, "form_edit.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "form_edit.html", ctx, errors)
 }
 
 /// The embed snippet, the plain HTML form and the hosted URL of a form, as text to copy.

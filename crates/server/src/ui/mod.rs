@@ -143,6 +143,21 @@ pub fn templates() -> minijinja::Environment<'static> {
     env
 }
 
+/// Renders a page that holds a form: `422` when the form came back with errors (shown beside
+/// their fields), so a refused post never looks like a success.
+pub fn render_form<E>(
+    st: &AppState,
+    name: &str,
+    ctx: minijinja::Value,
+    errors: &std::collections::BTreeMap<String, E>,
+) -> Response {
+    let mut resp = render(st, name, ctx);
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
 /// Renders a template to an HTML response (500 with a logged cause if it fails).
 pub fn render(st: &AppState, name: &str, ctx: minijinja::Value) -> Response {
     match st.templates.get_template(name).and_then(|t| t.render(ctx)) {

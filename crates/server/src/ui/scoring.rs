@@ -2,7 +2,6 @@
 //! definition) with a rescore button, and the score-validation report with model training.
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::Value;
 use minijinja::value::Serde;
@@ -43,11 +42,7 @@ async fn policy_page(
         user => user.context(), page => "policy", text => text, flags => flags, saved => saved,
         errors => Value::from(Serde(errors)),
     };
-    let mut resp = super::render(st, "policy.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "policy.html", ctx, errors)
 }
 
 /// `POST /policy` (marketer+): saves the policy and queues a rescore of every lead.

@@ -1,7 +1,6 @@
 //! Saved segments with live counts and the leads each matches.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadline_store::StoreError;
 use leadline_store::saved_segments::parse_expression;
@@ -49,11 +48,7 @@ async fn list_page(st: &AppState, user: &UiUser, values: &Fields, errors: &Error
         user => user.context(), page => "segments", segments => rows, mql => mql, mql_count => mql_count,
         values => Value::from(Serde(values)), errors => Value::from(Serde(errors)),
     };
-    let mut resp = super::render(st, "segments.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "segments.html", ctx, errors)
 }
 
 /// The form field a store error is about, and its message.
@@ -140,11 +135,7 @@ async fn detail_page(
         leads => Value::from(Serde(&leads.items)), next => &leads.next,
         values => Value::from(Serde(values)), errors => Value::from(Serde(errors)),
     };
-    let mut resp = super::render(st, "segment.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "segment.html", ctx, errors)
 }
 
 /// `POST /segments/{id}` (marketer+): changes the segment.

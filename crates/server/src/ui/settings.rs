@@ -1,7 +1,7 @@
 //! Settings (admin only): the people who sign in, API keys, and the sources that send events.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadline_store::StoreError;
 use minijinja::Value;
@@ -56,11 +56,7 @@ async fn settings_page(
         roles => ROLES.map(Role::as_str), values => values, posted => posted, errors => errors,
         notice => notice,
     };
-    let mut resp = super::render(st, "settings.html", ctx);
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    super::render_form(st, "settings.html", ctx, errors)
 }
 
 /// `POST /settings/users`: adds a user who signs in with a password.
