@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AssertSqlSafe};
 
 use super::bulk::Arg;
-use crate::{Result, StoreError};
+use crate::{Backend, Result, StoreError};
 
 /// A connection inside an open write transaction.
 pub(crate) enum Tx<'c> {
@@ -93,9 +93,14 @@ impl DbRow {
 impl Tx<'_> {
     /// SQLite resolves named placeholders by a linear scan; bulk statements use `?` there.
     pub fn anonymous_placeholders(&self) -> bool {
+        self.backend() == Backend::Sqlite
+    }
+
+    /// The engine this transaction runs on.
+    pub fn backend(&self) -> Backend {
         match self {
-            Tx::Any(c) => c.backend_name().eq_ignore_ascii_case("sqlite"),
-            Tx::Lite(_) => true,
+            Tx::Any(c) if !c.backend_name().eq_ignore_ascii_case("sqlite") => Backend::Postgres,
+            Tx::Any(_) | Tx::Lite(_) => Backend::Sqlite,
         }
     }
 

@@ -6,10 +6,10 @@
 use leadline_core::{Stage, lifecycle};
 
 use super::Writes;
+use crate::Result;
 use crate::capture::bulk::{self, Arg};
 use crate::capture::tx::Tx;
 use crate::segments::compile;
-use crate::{Backend, Result};
 use leadline_core::policy::Policy;
 
 /// Moves the leads among `ids` (or all leads) that meet the MQL definition and may still
@@ -23,17 +23,12 @@ pub(crate) async fn promote(
     let Ok(Some(expr)) = policy.mql() else {
         return Ok(0);
     };
-    let backend = if tx.anonymous_placeholders() {
-        Backend::Sqlite
-    } else {
-        Backend::Postgres
-    };
     let movable: Vec<String> = [Stage::Subscriber, Stage::Lead, Stage::Recycled]
         .into_iter()
         .filter(|s| lifecycle::on_sales_ready(*s).is_some())
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
-    let compiled = compile(&expr, backend, now)?;
+    let compiled = compile(&expr, tx.backend(), now)?;
     let base = format!(
         "SELECT l.id, l.stage FROM leads l WHERE l.merged_into IS NULL AND l.stage IN ({}) AND {}",
         movable.join(","),

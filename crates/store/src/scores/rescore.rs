@@ -44,7 +44,7 @@ impl Store {
                             .map_err(|e| {
                                 StoreError::Corrupt(format!("no runtime for the rescore: {e}"))
                             })?;
-                        rt.block_on(run(&mut Tx::Lite(&mut conn), now, &policy, true))
+                        rt.block_on(run(&mut Tx::Lite(&mut conn), now, &policy))
                     };
                     let _ = send.send(run());
                 })
@@ -54,12 +54,12 @@ impl Store {
                 .map_err(|_| StoreError::Corrupt("the rescore thread stopped".into()))?;
         }
         let mut conn = self.pool.acquire().await?;
-        let sqlite = self.backend() == crate::Backend::Sqlite;
-        run(&mut Tx::Any(&mut conn), now, &policy, sqlite).await
+        run(&mut Tx::Any(&mut conn), now, &policy).await
     }
 }
 
-async fn run(tx: &mut Tx<'_>, now: i64, policy: &Policy, sqlite: bool) -> Result<RescoreReport> {
+async fn run(tx: &mut Tx<'_>, now: i64, policy: &Policy) -> Result<RescoreReport> {
+    let sqlite = tx.backend() == crate::Backend::Sqlite;
     let begin = if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
     let rules = EngagementRules::new(&policy.scoring);
     let mut report = RescoreReport::default();
