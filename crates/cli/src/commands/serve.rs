@@ -18,17 +18,21 @@ pub struct Args {
     #[arg(long, env = "LEADLINE_SECURE_COOKIES")]
     secure_cookies: bool,
     /// The lead-management policy file (qualification, scoring, MQL definition), applied on
-    /// start when it differs from the stored policy. Optional when it is the default and
-    /// missing.
-    #[arg(long, env = "LEADLINE_CONFIG", default_value = "leadline.toml")]
-    config: std::path::PathBuf,
+    /// start when it differs from the stored policy [default: leadline.toml when present].
+    /// A file named here must exist.
+    #[arg(long, env = "LEADLINE_CONFIG")]
+    config: Option<std::path::PathBuf>,
 }
 
-/// Applies the policy file, when there is one and it changed, and queues a rescore.
-async fn apply_config(store: &Store, file: &std::path::Path, explicit: bool) -> anyhow::Result<()> {
-    if !file.exists() && !explicit {
-        return Ok(());
-    }
+/// Applies the policy file (`--config`, else `leadline.toml` when present) when it differs
+/// from the stored policy, and queues a rescore.
+async fn apply_config(store: &Store, named: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let default = std::path::Path::new("leadline.toml");
+    let file = match named {
+        Some(f) => f,
+        None if default.exists() => default,
+        None => return Ok(()),
+    };
     let policy = super::policy::read_policy(file)?;
     if *store.policy() != policy {
         store.set_policy(policy).await?;
@@ -44,8 +48,7 @@ async fn apply_config(store: &Store, file: &std::path::Path, explicit: bool) -> 
 }
 
 pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
-    let explicit = args.config != std::path::Path::new("leadline.toml");
-    apply_config(&store, &args.config, explicit).await?;
+    apply_config(&store, args.config.as_deref()).await?;
     let mut login = None;
     if args.demo && store.count_leads().await? > 0 {
         eprintln!(
