@@ -58,7 +58,7 @@ impl Assessment {
     /// The reason codes of every finding, comma-separated (`free_mail,student`), as stored
     /// for filtering and counting.
     pub fn flags(&self) -> String {
-        let mut codes: Vec<String> = self.findings.iter().map(|f| f.reason.code()).collect();
+        let mut codes: Vec<_> = self.findings.iter().map(|f| f.reason.code()).collect();
         codes.dedup();
         codes.join(",")
     }
@@ -104,28 +104,27 @@ pub fn assess(lead: LeadFacts<'_>, engagement: Score, policy: &Policy) -> Assess
 /// person requalified them; and they lift a disqualification they made themselves once no
 /// rule disqualifies any more (a competitor removed from the list).
 fn stage_move(lead: &LeadFacts<'_>, findings: &[Finding], policy: &Policy) -> Option<StageMove> {
-    let disqualifying: Vec<String> = findings
+    let mut disqualifying = findings
         .iter()
         .filter(|f| f.action == qualify::Action::Disqualify)
-        .map(|f| format!("{} ({})", f.reason.code(), f.detail))
-        .collect();
+        .peekable();
+    let disqualified = disqualifying.peek().is_some();
     let marketing_owned = matches!(
         lead.stage,
         Stage::Subscriber | Stage::Lead | Stage::Mql | Stage::Recycled
     );
-    if policy.lifecycle.auto_disqualify
-        && !disqualifying.is_empty()
-        && !lead.requalified
-        && marketing_owned
-    {
+    if policy.lifecycle.auto_disqualify && disqualified && !lead.requalified && marketing_owned {
+        let why: Vec<String> = disqualifying
+            .map(|f| format!("{} ({})", f.reason.code(), f.detail))
+            .collect();
         return Some(StageMove {
             to: Stage::Disqualified,
-            reason: format!("disqualified by rules: {}", disqualifying.join(", ")),
+            reason: format!("disqualified by rules: {}", why.join(", ")),
         });
     }
     if lead.stage == Stage::Disqualified
         && lead.auto_disqualified
-        && (disqualifying.is_empty() || !policy.lifecycle.auto_disqualify)
+        && (!disqualified || !policy.lifecycle.auto_disqualify)
     {
         return Some(StageMove {
             to: Stage::Lead,

@@ -24,6 +24,10 @@ pub enum EmailError {
 pub struct Email {
     address: String,
     at: usize,
+    /// Where the registrable domain starts in `address`, when there is one: worked out
+    /// once here, asked for by qualification, fit and account matching.
+    registrable: Option<usize>,
+    free_mail: bool,
 }
 
 impl Email {
@@ -46,7 +50,22 @@ impl Email {
         if !email_address::EmailAddress::is_valid(&address) {
             return Err(EmailError::Invalid);
         }
-        Ok(Email { address, at })
+        let domain = &address[at + 1..];
+        let registrable = registrable_domain(domain);
+        let free_mail = FREE_MAIL.contains(domain)
+            || registrable
+                .as_deref()
+                .is_some_and(|r| FREE_MAIL.contains(r));
+        // A suffix of the domain (it is lower-case, with no trailing dot, already).
+        let registrable = registrable
+            .filter(|r| domain.ends_with(r.as_str()))
+            .map(|r| address.len() - r.len());
+        Ok(Email {
+            at,
+            registrable,
+            free_mail,
+            address,
+        })
     }
 
     /// The address as stored and shown: original local part, lower-case domain.
@@ -72,7 +91,12 @@ impl Email {
     /// True for consumer mailbox providers (gmail.com, outlook.com …), which say nothing
     /// about the company a person works for and so never create an account.
     pub fn is_free_mail(&self) -> bool {
-        is_free_mail_domain(self.domain())
+        self.free_mail
+    }
+
+    /// The registrable part of the domain (`mail.example.co.uk` → `example.co.uk`).
+    pub fn registrable(&self) -> Option<&str> {
+        self.registrable.map(|r| &self.address[r..])
     }
 
     /// The company domain this address implies, or `None` for free-mail providers.
@@ -80,7 +104,7 @@ impl Email {
         if self.is_free_mail() {
             return None;
         }
-        registrable_domain(self.domain())
+        self.registrable().map(str::to_owned)
     }
 }
 

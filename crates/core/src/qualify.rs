@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::Traits;
-use crate::email::{Email, registrable_domain};
+use crate::email::Email;
 
 mod custom;
 pub(crate) mod junk;
@@ -35,7 +35,7 @@ pub enum Reason {
 
 impl Reason {
     /// The code as stored and reported: `free_mail`, …, `custom:<name>`.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> std::borrow::Cow<'static, str> {
         match self {
             Reason::FreeMail => "free_mail".into(),
             Reason::DisposableDomain => "disposable_domain".into(),
@@ -44,14 +44,14 @@ impl Reason {
             Reason::Competitor => "competitor".into(),
             Reason::Junk => "junk".into(),
             Reason::ExcludedCountry => "excluded_country".into(),
-            Reason::Custom(name) => format!("custom:{name}"),
+            Reason::Custom(name) => format!("custom:{name}").into(),
         }
     }
 }
 
 impl From<Reason> for String {
     fn from(r: Reason) -> String {
-        r.code()
+        r.code().into_owned()
     }
 }
 
@@ -110,7 +110,7 @@ pub struct Rules {
 
 impl Rules {
     fn action(&self, reason: &Reason) -> Action {
-        if let Some(a) = self.actions.get(&reason.code()) {
+        if let Some(a) = self.actions.get(reason.code().as_ref()) {
             return *a;
         }
         match reason {
@@ -233,26 +233,26 @@ pub fn qualify(facts: Facts<'_>, rules: &Rules) -> Verdict {
 }
 
 fn email_findings(email: &Email, rules: &Rules, found: &mut Vec<(Reason, String)>) {
-    let domain = email.domain().to_ascii_lowercase();
-    let registrable = registrable_domain(&domain).unwrap_or_else(|| domain.clone());
-    let listed = |set: &BTreeSet<String>| set.contains(&domain) || set.contains(&registrable);
-    if DISPOSABLE.contains(registrable.as_str()) || listed(&rules.extra_disposable_domains) {
-        found.push((Reason::DisposableDomain, registrable.clone()));
+    let domain = email.domain();
+    let registrable = email.registrable().unwrap_or(domain);
+    let listed = |set: &BTreeSet<String>| set.contains(domain) || set.contains(registrable);
+    if DISPOSABLE.contains(registrable) || listed(&rules.extra_disposable_domains) {
+        found.push((Reason::DisposableDomain, registrable.to_owned()));
     } else if email.is_free_mail() {
-        found.push((Reason::FreeMail, registrable.clone()));
+        found.push((Reason::FreeMail, registrable.to_owned()));
     }
     let local = email.local_part().to_ascii_lowercase();
     let base = local.split('+').next().unwrap_or_default();
     if ROLE_LOCAL_PARTS.contains(&base) {
         found.push((Reason::RoleAccount, format!("{base}@")));
     }
-    if is_academic(&domain) || listed(&rules.extra_academic_domains) {
+    if is_academic(domain) || listed(&rules.extra_academic_domains) {
         found.push((Reason::Student, format!("academic domain {registrable}")));
     }
     if listed(&rules.competitor_domains) {
-        found.push((Reason::Competitor, registrable.clone()));
+        found.push((Reason::Competitor, registrable.to_owned()));
     }
-    if placeholder_address(&local, &registrable) {
+    if placeholder_address(&local, registrable) {
         found.push((
             Reason::Junk,
             format!("placeholder address {}", email.as_str()),
@@ -270,15 +270,26 @@ fn is_academic(domain: &str) -> bool {
     }
 }
 
+/// Whether a value holds one of [`STUDENT_WORDS`] as whole words. A single word is a whole
+/// word when it equals one of the value's words (one split, no substring search: this runs
+/// on every custom field of every lead).
 fn says_student(value: &str) -> bool {
     let v = value.to_lowercase();
-    STUDENT_WORDS.iter().any(|w| {
-        v.match_indices(w).any(|(i, _)| {
-            let before = v[..i].chars().next_back();
-            let after = v[i + w.len()..].chars().next();
-            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    let mut words = v.split(|c: char| !c.is_alphanumeric());
+    if words.any(|t| STUDENT_WORDS.contains(&t)) {
+        return true;
+    }
+    STUDENT_WORDS
+        .iter()
+        .filter(|w| !w.chars().all(char::is_alphanumeric))
+        .any(|w| {
+            v.match_indices(w).any(|(i, _)| {
+                let before = v[..i].chars().next_back();
+                let after = v[i + w.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            })
         })
-    })
 }
 
 /// `test@test.com`, `a@example.com`, `asdf@asdf.net`: an address nobody reads.

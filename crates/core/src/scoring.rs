@@ -137,13 +137,12 @@ impl Model {
     pub fn fit(&self, p: &Profile<'_>) -> Score {
         let mut out = Vec::new();
         if let Some(title) = p.title.map(str::to_lowercase) {
+            let words: Vec<&str> = title.split(|c: char| !c.is_alphanumeric()).collect();
             let best = self
                 .seniority
                 .iter()
                 .filter(|(word, _)| {
-                    title
-                        .split(|c: char| !c.is_alphanumeric())
-                        .any(|w| w == word.as_str())
+                    words.contains(&word.as_str())
                         || (word.contains(' ') && title.contains(word.as_str()))
                 })
                 .max_by(|a, b| a.1.total_cmp(b.1));
@@ -233,6 +232,8 @@ mod tests;
 pub struct EngagementRules<'m> {
     model: &'m Model,
     keys: Vec<&'m str>,
+    /// Each rule's points, by rule index.
+    weights: Vec<f64>,
     kinds: HashMap<&'m str, KindRules>,
 }
 
@@ -264,7 +265,12 @@ impl<'m> EngagementRules<'m> {
         for k in kinds.values_mut() {
             k.words.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
         }
-        EngagementRules { model, keys, kinds }
+        EngagementRules {
+            model,
+            keys,
+            weights: model.weights.values().copied().collect(),
+            kinds,
+        }
     }
 
     /// The rule an activity falls under: `kind:word` when the name holds the word (the
@@ -292,16 +298,22 @@ impl<'m> EngagementRules<'m> {
 
     /// Adds one activity's decayed points to a lead's tally.
     pub fn add(&self, tally: &mut Tally, t: &Touch<'_>, now: i64) {
-        let Some(rule) = self.rule(t.kind, t.name) else {
-            return;
-        };
-        let age_days = ((now - t.at).max(0) as f64) / DAY_MS;
+        if let Some(rule) = self.rule(t.kind, t.name) {
+            self.add_to_rule(tally, rule, t.at, now);
+        }
+    }
+
+    /// Adds the decayed points of an activity at `at` that falls under `rule` (from
+    /// [`rule`](Self::rule)): for passes that resolve each activity's rule once and keep
+    /// only the index.
+    pub fn add_to_rule(&self, tally: &mut Tally, rule: usize, at: i64, now: i64) {
+        let age_days = ((now - at).max(0) as f64) / DAY_MS;
         let decay = if self.model.half_life_days > 0.0 {
             0.5f64.powf(age_days / self.model.half_life_days)
         } else {
             1.0
         };
-        let points = self.model.weights[self.keys[rule]] * decay;
+        let points = self.weights[rule] * decay;
         match tally.0.iter_mut().find(|(r, _, _)| *r == rule) {
             Some(e) => {
                 e.1 += points;

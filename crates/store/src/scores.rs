@@ -7,26 +7,23 @@ use std::collections::HashMap;
 use leadline_core::Stage;
 use leadline_core::assess::{self, Assessment, LeadFacts};
 use leadline_core::policy::Policy;
-use leadline_core::scoring::{EngagementRules, Tally, Touch};
+use leadline_core::scoring::EngagementRules;
 
 use crate::capture::bulk::{self, Arg};
-use crate::capture::lead_ops::{lead_row_columns, lead_row_from};
-use crate::capture::tx::{DbRow, Tx};
+use crate::capture::tx::Tx;
 use crate::{Result, new_id};
 
+mod input;
 mod mql;
 mod read;
 mod rescore;
+mod touches;
+
+use input::LeadInput;
+pub(crate) use touches::{ACTIVITY_SELECT, Touches};
 
 pub use read::{LeadScoring, ScorePoint};
 pub use rescore::RescoreReport;
-
-/// The lead columns assessment reads and compares with.
-const ASSESS_SELECT: &str = concat!(
-    "SELECT ",
-    lead_row_columns!(),
-    ", merged_into, requalified_at, auto_disqualified, flags, fit_score, engagement_score, grade FROM leads"
-);
 
 /// A move in either score this large is kept in the score history even when the grade stays.
 const HISTORY_STEP: i64 = 5;
@@ -43,13 +40,10 @@ pub(crate) async fn refresh(
         return Ok(());
     }
     let rules = EngagementRules::new(&policy.scoring);
-    let mut tallies = Tallies::default();
-    for r in bulk::select_in(tx, ACTIVITY_SELECT, "lead_id", ids).await? {
-        tally_row(&rules, &mut tallies, &r, now)?;
-    }
-    let rows = bulk::select_in(tx, ASSESS_SELECT, "id", ids).await?;
+    let touches = Touches::read(tx, &rules, Some(ids)).await?;
+    let leads = input::read_some(tx, ids).await?;
     let mut writes = Writes::default();
-    writes.assess_rows(&rows, &tallies, &rules, policy, now)?;
+    writes.assess(&leads, &touches, &rules, policy, now);
     writes.write(tx).await?;
     mql::promote(tx, Some(ids), now, policy).await?;
     Ok(())
@@ -64,84 +58,16 @@ impl crate::Store {
         let mut conn = self.pool.acquire().await?;
         let mut tx = Tx::Any(&mut conn);
         let ids = [lead_id.to_owned()];
-        let mut tallies = Tallies::default();
-        for r in bulk::select_in(&mut tx, ACTIVITY_SELECT, "lead_id", &ids).await? {
-            tally_row(&rules, &mut tallies, &r, now)?;
-        }
-        let Some(row) = bulk::select_in(&mut tx, ASSESS_SELECT, "id", &ids)
-            .await?
-            .pop()
-        else {
+        let touches = Touches::read(&mut tx, &rules, Some(&ids)).await?;
+        let found = tx
+            .fetch_optional("SELECT id FROM leads WHERE id = $1", vec![lead_id.into()])
+            .await?;
+        if found.is_none() {
             return Err(crate::StoreError::NotFound);
-        };
-        Ok(assess_row(&row, &tallies, &rules, &policy)?.map(|a| a.assessment))
-    }
-}
-
-/// Engagement tallies per lead, keyed by the id's 128 bits (ids are UUIDs) with a cheap
-/// hash: a rescore looks one up for every activity and every lead.
-pub(crate) type Tallies = HashMap<u128, Tally, std::hash::BuildHasherDefault<KeyHasher>>;
-
-/// The 128-bit key of a lead id: the UUID's bits, or an FNV-1a hash of other text.
-pub(crate) fn lead_key(id: &str) -> u128 {
-    match uuid::Uuid::parse_str(id) {
-        Ok(u) => u.as_u128(),
-        Err(_) => id
-            .bytes()
-            .fold(0x6c62_272e_07bb_0142_62b8_2175_6295_c58d_u128, |h, b| {
-                (h ^ u128::from(b)).wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013B)
-            }),
-    }
-}
-
-/// Hashes a 128-bit key already well mixed (UUIDv7's random half) by folding it.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
+        let lead = input::read_some(&mut tx, &ids).await?.pop();
+        Ok(lead.map(|l| assess_lead(&l, &touches, &rules, &policy, now)))
     }
-    fn write_u128(&mut self, k: u128) {
-        // The low half holds UUIDv7's random bits; mix both halves anyway.
-        self.0 = ((k as u64) ^ ((k >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// What engagement reads of a lead's activities.
-pub(crate) const ACTIVITY_SELECT: &str = "SELECT lead_id, type, name, occurred_at FROM activities";
-
-/// Adds one activity row (`lead_id, type, name, occurred_at`) to its lead's tally.
-fn tally_row(
-    rules: &EngagementRules<'_>,
-    tallies: &mut Tallies,
-    r: &DbRow,
-    now: i64,
-) -> Result<()> {
-    let lead: Option<String> = r.try_get("lead_id")?;
-    let Some(lead) = lead else { return Ok(()) };
-    let kind: String = r.try_get("type")?;
-    let name: Option<String> = r.try_get("name")?;
-    let touch = Touch {
-        kind: &kind,
-        name: name.as_deref(),
-        at: r.try_get("occurred_at")?,
-    };
-    rules.add(tallies.entry(lead_key(&lead)).or_default(), &touch, now);
-    Ok(())
-}
-
-/// What a lead had before this assessment.
-struct Stored {
-    flags: String,
-    fit: Option<i64>,
-    engagement: Option<i64>,
-    grade: Option<String>,
 }
 
 /// The writes a batch of assessments calls for, made in a few multi-row statements.
@@ -157,51 +83,23 @@ pub(crate) struct Writes {
     pub moved: HashMap<&'static str, u64>,
 }
 
-/// One lead assessed, ready to be recorded.
-struct Assessed {
-    id: String,
-    stage: Stage,
-    was: Stored,
-    assessment: Assessment,
-}
-
-/// Assesses one row of [`ASSESS_SELECT`] with its tally; `None` for a merged lead.
-fn assess_row(
-    r: &DbRow,
-    tallies: &Tallies,
+/// Assesses one lead with its activities.
+fn assess_lead(
+    lead: &LeadInput,
+    touches: &Touches,
     rules: &EngagementRules<'_>,
     policy: &Policy,
-) -> Result<Option<Assessed>> {
-    let merged: Option<String> = r.try_get("merged_into")?;
-    if merged.is_some() {
-        return Ok(None);
-    }
-    let (id, row) = lead_row_from(r)?;
-    let requalified: Option<i64> = r.try_get("requalified_at")?;
-    let auto: i64 = r.try_get("auto_disqualified")?;
+    now: i64,
+) -> Assessment {
     let facts = LeadFacts {
-        email: row.email.as_ref(),
-        traits: &row.traits,
-        stage: row.stage,
-        requalified: requalified.is_some(),
-        auto_disqualified: auto != 0,
+        email: lead.email.as_ref(),
+        traits: &lead.traits,
+        stage: lead.stage,
+        requalified: lead.requalified,
+        auto_disqualified: lead.auto_disqualified,
     };
-    let engagement = match tallies.get(&lead_key(&id)) {
-        Some(t) => rules.score(t),
-        None => rules.score(&Tally::default()),
-    };
-    let assessment = assess::assess(facts, engagement, policy);
-    Ok(Some(Assessed {
-        stage: row.stage,
-        was: Stored {
-            flags: r.try_get("flags")?,
-            fit: r.try_get("fit_score")?,
-            engagement: r.try_get("engagement_score")?,
-            grade: r.try_get("grade")?,
-        },
-        assessment,
-        id,
-    }))
+    let engagement = rules.score(&touches.tally(rules, &lead.id, now));
+    assess::assess(facts, engagement, policy)
 }
 
 /// Rows per thread below which assessing in parallel is not worth a thread.
@@ -210,50 +108,45 @@ const PARALLEL_MIN: usize = 2_000;
 impl Writes {
     /// Assesses rows of [`ASSESS_SELECT`] (on two threads when there are many: a rescore is
     /// bound by this work, not by SQLite) and records what they call for.
-    pub(crate) fn assess_rows(
+    pub(crate) fn assess(
         &mut self,
-        rows: &[DbRow],
-        tallies: &Tallies,
+        leads: &[LeadInput],
+        touches: &Touches,
         rules: &EngagementRules<'_>,
         policy: &Policy,
         now: i64,
-    ) -> Result<()> {
-        let run = |part: &[DbRow]| -> Result<Vec<Assessed>> {
-            let mut out = Vec::with_capacity(part.len());
-            for r in part {
-                out.extend(assess_row(r, tallies, rules, policy)?);
-            }
-            Ok(out)
+    ) {
+        let run = |part: &[LeadInput]| -> Vec<Assessment> {
+            part.iter()
+                .map(|l| assess_lead(l, touches, rules, policy, now))
+                .collect()
         };
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(4);
-        let assessed: Vec<Assessed> = if threads > 1 && rows.len() >= PARALLEL_MIN * 2 {
-            let size = rows.len().div_ceil(threads);
+        let assessed: Vec<Assessment> = if threads > 1 && leads.len() >= PARALLEL_MIN * 2 {
+            let size = leads.len().div_ceil(threads);
             std::thread::scope(|s| {
-                let handles: Vec<_> = rows
+                let handles: Vec<_> = leads
                     .chunks(size)
                     .map(|part| s.spawn(move || run(part)))
                     .collect();
-                let mut all = Vec::with_capacity(rows.len());
-                for h in handles {
-                    let part = h.join().map_err(|_| {
-                        crate::StoreError::Corrupt("an assessment thread panicked".into())
-                    })??;
-                    all.extend(part);
-                }
-                Ok::<_, crate::StoreError>(all)
-            })?
+                // A panic in one is a bug; pass it on rather than lose leads silently.
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            })
         } else {
-            run(rows)?
+            run(leads)
         };
-        for a in &assessed {
-            self.record(&a.id, a.stage, &a.was, &a.assessment, now);
+        for (lead, a) in leads.iter().zip(&assessed) {
+            self.record(lead, a, now);
         }
-        Ok(())
     }
 
-    fn record(&mut self, id: &str, stage: Stage, was: &Stored, a: &Assessment, now: i64) {
+    fn record(&mut self, lead: &LeadInput, a: &Assessment, now: i64) {
+        let (id, was) = (lead.id.as_str(), &lead.was);
         self.assessed += 1;
         let flags = a.flags();
         let changed = was.flags != flags
@@ -263,7 +156,7 @@ impl Writes {
         if changed {
             self.changed += 1;
             self.scores.push(vec![
-                id.into(),
+                lead.key.clone(),
                 flags.into(),
                 a.fit_points.into(),
                 a.engagement_points.into(),
@@ -289,7 +182,7 @@ impl Writes {
             }
         }
         if let Some(m) = &a.stage_move {
-            self.move_stage(id, stage, m.to, &m.reason, now);
+            self.move_stage(id, lead.stage, m.to, &m.reason, now);
         }
     }
 
@@ -315,17 +208,15 @@ impl Writes {
 
     pub(crate) async fn write(&mut self, tx: &mut Tx<'_>) -> Result<()> {
         let scores = std::mem::take(&mut self.scores);
-        if matches!(tx, Tx::Lite(_)) {
-            // SQLite called directly: one prepared single-row UPDATE per lead beats a
+        if tx.backend() == crate::Backend::Sqlite {
+            // One prepared single-row UPDATE per lead, by rowid (no index lookup), beats a
             // multi-row `UPDATE … FROM (VALUES …)` several times over.
-            for row in scores {
-                tx.execute(
-                    "UPDATE leads SET flags = $2, fit_score = $3, engagement_score = $4, grade = $5, scored_at = $6 \
-                     WHERE id = $1",
-                    row,
-                )
-                .await?;
-            }
+            tx.execute_each(
+                "UPDATE leads SET flags = ?2, fit_score = ?3, engagement_score = ?4, grade = ?5, scored_at = ?6 \
+                 WHERE rowid = ?1",
+                scores,
+            )
+            .await?;
         } else {
             bulk::update_from_values(
                 tx,

@@ -33,8 +33,8 @@ const PLACEHOLDER_NAMES: &[&str] = &[
     "blah",
 ];
 
-/// Rows of a QWERTY keyboard: a run of four letters along one is typed, not named.
-const KEYBOARD_ROWS: &[&str] = &["qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890"];
+/// Rows of a QWERTY keyboard: a run of four keys along one is typed, not named.
+pub(crate) const KEYBOARD_ROWS: &[&str] = &["qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890"];
 
 /// Why a name looks like junk, if it does.
 pub fn junk_name(name: &str) -> Option<&'static str> {
@@ -68,29 +68,44 @@ pub fn junk_name(name: &str) -> Option<&'static str> {
     None
 }
 
-/// True when `s` holds `len` characters in a row along one keyboard row, either direction.
-fn keyboard_run(s: &[char]) -> bool {
-    s.windows(KEYBOARD_RUN)
-        .any(|w| KEYBOARD_RUNS.contains(&[w[0], w[1], w[2], w[3]]))
+/// True when `s` holds [`KEYBOARD_RUN`] neighbouring keys of one keyboard row in a row,
+/// either direction (`asdf`, `fdsa`, `qwer`). One pass, no hashing: it runs on the first
+/// and last name of every lead a rescore assesses.
+pub(crate) fn keyboard_run(s: &[char]) -> bool {
+    let mut run = 1;
+    let mut step = 0;
+    let mut prev: Option<(usize, i64)> = None;
+    for &c in s {
+        let at = key_position(c);
+        match (prev, at) {
+            (Some((row, col)), Some((r, c))) if row == r && (c - col).abs() == 1 => {
+                if run >= 2 && c - col == step {
+                    run += 1;
+                } else {
+                    run = 2;
+                    step = c - col;
+                }
+            }
+            _ => run = 1,
+        }
+        if run >= KEYBOARD_RUN {
+            return true;
+        }
+        prev = at;
+    }
+    false
 }
 
-/// Keys in a row that make a mash (`asdf`, `qwer`, `fdsa`).
-const KEYBOARD_RUN: usize = 4;
+/// Keys in a row that make a mash.
+pub(crate) const KEYBOARD_RUN: usize = 4;
 
-/// Every run of [`KEYBOARD_RUN`] neighbouring keys, either way: checked for each window
-/// of every name the pipeline sees, so a set lookup rather than substring searches.
-static KEYBOARD_RUNS: std::sync::LazyLock<std::collections::HashSet<[char; KEYBOARD_RUN]>> =
-    std::sync::LazyLock::new(|| {
-        let mut runs = std::collections::HashSet::new();
-        for row in KEYBOARD_ROWS {
-            let keys: Vec<char> = row.chars().collect();
-            for w in keys.windows(KEYBOARD_RUN) {
-                runs.insert([w[0], w[1], w[2], w[3]]);
-                runs.insert([w[3], w[2], w[1], w[0]]);
-            }
-        }
-        runs
-    });
+/// The row and column of a key of [`KEYBOARD_ROWS`].
+fn key_position(c: char) -> Option<(usize, i64)> {
+    KEYBOARD_ROWS
+        .iter()
+        .enumerate()
+        .find_map(|(row, keys)| keys.find(c).map(|col| (row, col as i64)))
+}
 
 /// Why a phone number cannot be real, if it cannot: the digits of an E.164 number are 7 to
 /// 15, not all one digit, not a run like 1234567.

@@ -10,7 +10,7 @@ fn codes(email: Option<&Email>, traits: &Traits, rules: &Rules) -> Vec<String> {
     qualify(Facts { email, traits }, rules)
         .findings
         .iter()
-        .map(|f| f.reason.code())
+        .map(|f| f.reason.code().into_owned())
         .collect()
 }
 
@@ -272,5 +272,35 @@ proptest! {
             let code = f.reason.code();
             prop_assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ':'));
         }
+    }
+}
+
+proptest! {
+    /// The one-pass keyboard-run check agrees with its definition: some window of four
+    /// characters is four neighbouring keys of one row, left to right or right to left.
+    #[test]
+    fn keyboard_runs_are_windows_of_four_neighbouring_keys(
+        noise in "[a-z0-9 é]{0,5}",
+        row in 0usize..4,
+        start in 0usize..7,
+        len in 2usize..6,
+        reversed: bool,
+        tail in "[a-z0-9 é]{0,5}",
+    ) {
+        // Noise around a piece of a keyboard row, so that runs of every length turn up.
+        let keys: Vec<char> = junk::KEYBOARD_ROWS[row].chars().collect();
+        let mut piece: Vec<char> = keys.iter().skip(start).take(len).copied().collect();
+        if reversed {
+            piece.reverse();
+        }
+        let s: Vec<char> = noise.chars().chain(piece).chain(tail.chars()).collect();
+        let n = junk::KEYBOARD_RUN;
+        let by_definition = s.windows(n).any(|w| {
+            junk::KEYBOARD_ROWS.iter().any(|row| {
+                let keys: Vec<char> = row.chars().collect();
+                keys.windows(n).any(|k| k == w || k.iter().rev().eq(w.iter()))
+            })
+        });
+        prop_assert_eq!(junk::keyboard_run(&s), by_definition, "{:?}", s);
     }
 }

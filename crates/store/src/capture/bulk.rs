@@ -1,7 +1,7 @@
 //! Multi-row statements: one INSERT for hundreds of rows, one SELECT … IN (…) for hundreds of
 //! keys. Per-statement overhead, not SQLite itself, is what limits a row-at-a-time writer.
 
-use super::tx::{DbRow, Tx};
+use super::tx::{DbRow, ScanRow, Tx};
 use crate::Result;
 
 /// Keys per `IN (…)` list and rows per multi-row INSERT: well under both engines' parameter
@@ -118,6 +118,24 @@ pub(crate) async fn update_from_values(
         );
         conn.execute(&sql, chunk.into_iter().flatten().collect())
             .await?;
+    }
+    Ok(())
+}
+
+/// `{select} WHERE {column} IN (…)` over `keys`, in chunks, each row handed to `f` as it
+/// is read (see [`Tx::scan`]).
+pub(crate) async fn scan_in(
+    conn: &mut Tx<'_>,
+    select: &str,
+    column: &str,
+    keys: &[String],
+    mut f: impl FnMut(&ScanRow<'_, '_>) -> Result<()>,
+) -> Result<()> {
+    for chunk in keys.chunks(CHUNK) {
+        let list = placeholders(conn, 1, chunk.len());
+        let sql = format!("{select} WHERE {column} IN {list}");
+        let args = chunk.iter().map(|k| Arg::from(k.as_str())).collect();
+        conn.scan(&sql, args, &mut f).await?;
     }
     Ok(())
 }

@@ -68,3 +68,31 @@ fn start_checkpointer(path: &str) -> Result<SyncSender<()>> {
         .map_err(|e| crate::StoreError::Corrupt(format!("cannot start a thread: {e}")))?;
     Ok(tx)
 }
+
+/// Runs `work` on a thread of its own with a connection of its own to `path`, SQLite
+/// called directly: long passes (a rescore) that should neither hold a pool connection nor
+/// share a thread with the server's tasks.
+pub(crate) async fn on_own_thread<T, W>(path: &str, name: &str, work: W) -> Result<T>
+where
+    T: Send + 'static,
+    W: for<'t, 'c> AsyncFnOnce(&'t mut super::tx::Tx<'c>) -> Result<T> + Send + 'static,
+{
+    let path = path.to_owned();
+    let (send, answer) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let run = || -> Result<T> {
+                let mut conn = connect(&path)?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .map_err(|e| crate::StoreError::Corrupt(format!("no runtime: {e}")))?;
+                rt.block_on(work(&mut super::tx::Tx::Lite(&mut conn)))
+            };
+            let _ = send.send(run());
+        })
+        .map_err(|e| crate::StoreError::Corrupt(format!("cannot start a thread: {e}")))?;
+    answer
+        .await
+        .map_err(|_| crate::StoreError::Corrupt("a database thread stopped".into()))?
+}

@@ -27,6 +27,10 @@ pub struct Args {
     /// Goal: seconds for a rescore after a rule change.
     #[arg(long, default_value_t = 10.0)]
     goal_s: f64,
+    /// Reuse the database an earlier run of this bench built with the same `--leads`,
+    /// skipping the setup (for profiling).
+    #[arg(long)]
+    reuse: bool,
 }
 
 /// Activities as a website, forms and email produce them: `(type, name)`.
@@ -42,19 +46,24 @@ const KINDS: &[(&str, Option<&str>)] = &[
 ];
 
 pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
-    let store = target.open_empty().await?;
-    let pool = target.any_pool().await?;
-    let started = Instant::now();
-    super::list::fill(&pool, args.leads, args.seed)
-        .await
-        .context("building the bench database")?;
-    let activities =
-        fill_activities(&pool, args.leads * args.activities_per_lead, args.seed).await?;
-    eprintln!(
-        "rescore: {} leads and {activities} activities inserted in {:.1} s (setup, not measured)",
-        args.leads,
-        started.elapsed().as_secs_f64()
-    );
+    let (store, pool, activities) = if args.reuse {
+        reopen(target, args.leads).await?
+    } else {
+        let store = target.open_empty().await?;
+        let pool = target.any_pool().await?;
+        let started = Instant::now();
+        super::list::fill(&pool, args.leads, args.seed)
+            .await
+            .context("building the bench database")?;
+        let activities =
+            fill_activities(&pool, args.leads * args.activities_per_lead, args.seed).await?;
+        eprintln!(
+            "rescore: {} leads and {activities} activities inserted in {:.1} s (setup, not measured)",
+            args.leads,
+            started.elapsed().as_secs_f64()
+        );
+        (store, pool, activities)
+    };
     if target.backend == leadline_store::Backend::Postgres {
         sqlx::query("ANALYZE").execute(&pool).await?;
     }
@@ -143,6 +152,28 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         change_secs <= args.goal_s,
     );
     Ok(r)
+}
+
+/// Opens a database an earlier run built, checking it holds `leads` leads.
+async fn reopen(
+    target: &Target,
+    leads: u64,
+) -> anyhow::Result<(leadline_store::Store, sqlx::AnyPool, u64)> {
+    let store = leadline_store::Store::open(&target.url).await?;
+    let pool = target.any_pool().await?;
+    let (n, activities): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT COUNT(*) FROM leads), (SELECT COUNT(*) FROM activities)")
+            .fetch_one(&pool)
+            .await?;
+    if n as u64 != leads {
+        anyhow::bail!(
+            "--reuse: {} holds {n} leads, not {leads}: run once without --reuse",
+            target.describe()
+        );
+    }
+    // Back to the default policy, as a fresh run starts.
+    store.set_policy(Policy::default()).await?;
+    Ok((store, pool, activities as u64))
 }
 
 /// One generated activity (its id is also its message id).
