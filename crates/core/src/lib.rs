@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod predict;
 pub mod qualify;
+pub mod routing;
 pub mod scoring;
 pub mod segment;
 pub mod stage;
