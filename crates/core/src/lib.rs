@@ -20,6 +20,7 @@ pub mod policy;
 pub mod predict;
 pub mod qualify;
 pub mod roi;
+pub mod routing;
 pub mod scoring;
 pub mod segment;
 pub mod stage;

@@ -1,12 +1,14 @@
 //! A team's lead-management policy in one place: who is disqualified (qualification rules),
-//! how leads are scored, when a lead is sales-ready (the MQL definition) and how much
-//! evidence the predictive model needs. Read from `leadline.toml`, edited in the UI and the
-//! API, stored in the database so every process applies the same policy.
+//! how leads are scored, when a lead is sales-ready (the MQL definition), who gets a
+//! sales-ready lead (routing rules) and how much evidence the predictive model needs. Read
+//! from `leadline.toml`, edited in the UI and the API, stored in the database so every
+//! process applies the same policy.
 
 use serde::{Deserialize, Serialize};
 
 use crate::filter::{self, Expr};
 use crate::qualify::Rules;
+use crate::routing::{self, CompiledRule, RoutingError, RoutingRule};
 use crate::scoring::Model;
 
 /// The whole policy; every section has sensible defaults.
@@ -17,6 +19,9 @@ pub struct Policy {
     pub scoring: Model,
     pub lifecycle: Lifecycle,
     pub predictive: Predictive,
+    /// Ordered, first-match routing rules (`[[routing]]`); none: leads wait unassigned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routing: Vec<RoutingRule>,
 }
 
 /// When leads move by themselves.
@@ -107,7 +112,8 @@ impl Policy {
         toml::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Checks what serde cannot: the MQL definition parses, grade thresholds descend.
+    /// Checks what serde cannot: the MQL definition and routing rules parse, grade thresholds
+    /// descend.
     pub fn validate(&self) -> Result<(), PolicyError> {
         let field_err = |field: &str, message: String| PolicyError {
             line: None,
@@ -117,6 +123,13 @@ impl Policy {
         };
         self.mql()
             .map_err(|e| field_err("lifecycle.mql", e.to_string()))?;
+        self.routing_rules().map_err(|e| {
+            let message = match e.name.as_str() {
+                "" => e.detail(),
+                name => format!("rule '{name}': {}", e.detail()),
+            };
+            field_err(&e.field, message)
+        })?;
         for (name, g) in [
             ("scoring.fit_grades", self.scoring.fit_grades),
             ("scoring.engagement_grades", self.scoring.engagement_grades),
@@ -144,6 +157,11 @@ impl Policy {
             return Ok(None);
         }
         filter::parse(text).map(Some)
+    }
+
+    /// The routing rules, checked and ready for [`routing::route`].
+    pub fn routing_rules(&self) -> Result<Vec<CompiledRule>, RoutingError> {
+        routing::compile(&self.routing)
     }
 }
 
