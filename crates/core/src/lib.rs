@@ -26,6 +26,7 @@ pub mod segment;
 pub mod stage;
 pub mod time;
 pub mod validation;
+pub mod webhook;
 
 pub use capture::{Activity, CaptureEvent, Traits};
 pub use channel::Channel;
