@@ -12,6 +12,7 @@ pub mod demo;
 pub mod email;
 pub mod export;
 pub mod filter;
+pub mod followup;
 pub mod form;
 pub mod import;
 pub mod lead_features;
