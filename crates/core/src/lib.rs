@@ -24,6 +24,7 @@ pub mod roi;
 pub mod routing;
 pub mod scoring;
 pub mod segment;
+pub mod sla;
 pub mod stage;
 pub mod time;
 pub mod validation;
