@@ -17,6 +17,7 @@ pub mod form;
 pub mod import;
 pub mod lead_features;
 pub mod lifecycle;
+pub mod opportunity;
 pub mod policy;
 pub mod predict;
 pub mod qualify;

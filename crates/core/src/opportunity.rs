@@ -1,0 +1,218 @@
+//! Opportunities: a deal with an account, from needs analysis to won or lost. Stages carry
+//! the probability the weighted pipeline uses (a rep may override it per deal); a lost deal
+//! needs its reason (the reasons are what marketing learns from); a won deal makes its lead
+//! and account customers and its amount becomes revenue for attribution and ROI reports.
+//! Closed deals are final: a deal that comes back is a new opportunity, so last quarter's
+//! numbers never change under a leader's feet.
+
+use serde::{Deserialize, Serialize};
+
+/// A deal's stage, in the order deals move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OppStage {
+    NeedsAnalysis,
+    Demo,
+    Proposal,
+    Negotiation,
+    ClosedWon,
+    ClosedLost,
+}
+
+impl OppStage {
+    pub const ALL: [OppStage; 6] = [
+        OppStage::NeedsAnalysis,
+        OppStage::Demo,
+        OppStage::Proposal,
+        OppStage::Negotiation,
+        OppStage::ClosedWon,
+        OppStage::ClosedLost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OppStage::NeedsAnalysis => "needs_analysis",
+            OppStage::Demo => "demo",
+            OppStage::Proposal => "proposal",
+            OppStage::Negotiation => "negotiation",
+            OppStage::ClosedWon => "closed_won",
+            OppStage::ClosedLost => "closed_lost",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OppStage> {
+        let s = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        OppStage::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The chance of winning a deal at this stage, in percent, unless the rep says otherwise.
+    pub fn default_probability(self) -> u8 {
+        match self {
+            OppStage::NeedsAnalysis => 10,
+            OppStage::Demo => 25,
+            OppStage::Proposal => 50,
+            OppStage::Negotiation => 75,
+            OppStage::ClosedWon => 100,
+            OppStage::ClosedLost => 0,
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, OppStage::ClosedWon | OppStage::ClosedLost)
+    }
+}
+
+/// The part a person plays in a deal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactRole {
+    DecisionMaker,
+    EconomicBuyer,
+    Champion,
+    Influencer,
+    TechnicalEvaluator,
+    User,
+    Blocker,
+}
+
+/// What a stage move does beyond the opportunity itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing else changes.
+    None,
+    /// The primary lead and the account become customers; the amount is won revenue.
+    Won,
+    /// The deal is lost with its reason; the lead stays where it is for nurture.
+    Lost,
+}
+
+/// Why a stage move is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveError {
+    #[error("the deal is {0}: closed deals are final (open a new opportunity)")]
+    Closed(&'static str),
+    #[error("a lost deal needs its reason (lost_reason)")]
+    LostWithoutReason,
+    #[error("the deal is already at {0}")]
+    Unchanged(&'static str),
+}
+
+/// Checks moving a deal from `from` to `to` (any open stage to any other stage: deals go
+/// back a step when a new decision maker appears) and says what else it changes.
+pub fn move_stage(
+    from: OppStage,
+    to: OppStage,
+    lost_reason: Option<&str>,
+) -> Result<Effect, MoveError> {
+    if from.is_closed() {
+        return Err(MoveError::Closed(from.as_str()));
+    }
+    if from == to {
+        return Err(MoveError::Unchanged(to.as_str()));
+    }
+    Ok(match to {
+        OppStage::ClosedWon => Effect::Won,
+        OppStage::ClosedLost if lost_reason.is_none_or(|r| r.trim().is_empty()) => {
+            return Err(MoveError::LostWithoutReason);
+        }
+        OppStage::ClosedLost => Effect::Lost,
+        _ => Effect::None,
+    })
+}
+
+/// The amount counted in the weighted pipeline: the amount times the probability (the
+/// rep's override, else the stage's), rounded to the minor unit.
+pub fn weighted_amount(amount: i64, stage: OppStage, probability: Option<u8>) -> i64 {
+    let p = i128::from(probability.unwrap_or(stage.default_probability()).min(100));
+    ((i128::from(amount) * p + 50) / 100) as i64
+}
+
+/// The proposal checklist a new opportunity starts with: what a team checks before a
+/// proposal goes out.
+pub const PROPOSAL_CHECKLIST: &[&str] = &[
+    "Needs and pains confirmed in writing",
+    "Decision makers and process identified",
+    "Budget confirmed",
+    "ROI estimate shared with the champion",
+    "Pricing and discount approved",
+    "Security and legal review done",
+    "Proposal sent",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_read_as_people_write_them_and_carry_probabilities() {
+        for s in OppStage::ALL {
+            assert_eq!(OppStage::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            OppStage::parse("Needs Analysis"),
+            Some(OppStage::NeedsAnalysis)
+        );
+        assert_eq!(OppStage::parse("closed-won"), Some(OppStage::ClosedWon));
+        assert_eq!(OppStage::parse("won"), None);
+        let ps: Vec<u8> = OppStage::ALL.map(OppStage::default_probability).to_vec();
+        assert_eq!(ps, [10, 25, 50, 75, 100, 0]);
+    }
+
+    #[test]
+    fn won_and_lost_are_final_and_lost_needs_a_reason() {
+        use OppStage::*;
+        assert_eq!(move_stage(Demo, Proposal, None), Ok(Effect::None));
+        assert_eq!(
+            move_stage(Proposal, Demo, None),
+            Ok(Effect::None),
+            "back a step"
+        );
+        assert_eq!(move_stage(Negotiation, ClosedWon, None), Ok(Effect::Won));
+        assert_eq!(
+            move_stage(Demo, ClosedLost, None),
+            Err(MoveError::LostWithoutReason)
+        );
+        assert_eq!(
+            move_stage(Demo, ClosedLost, Some("  ")),
+            Err(MoveError::LostWithoutReason)
+        );
+        assert_eq!(
+            move_stage(Demo, ClosedLost, Some("no budget")),
+            Ok(Effect::Lost)
+        );
+        assert_eq!(
+            move_stage(ClosedWon, Demo, None),
+            Err(MoveError::Closed("closed_won"))
+        );
+        assert_eq!(
+            move_stage(ClosedLost, ClosedWon, None),
+            Err(MoveError::Closed("closed_lost"))
+        );
+        assert_eq!(
+            move_stage(Demo, Demo, None),
+            Err(MoveError::Unchanged("demo"))
+        );
+    }
+
+    #[test]
+    fn the_weighted_pipeline_uses_the_override_then_the_stage() {
+        assert_eq!(
+            weighted_amount(1_000_000, OppStage::Proposal, None),
+            500_000
+        );
+        assert_eq!(
+            weighted_amount(1_000_000, OppStage::Proposal, Some(30)),
+            300_000
+        );
+        assert_eq!(
+            weighted_amount(999, OppStage::Demo, None),
+            250,
+            "rounded half up"
+        );
+        assert_eq!(weighted_amount(1_000, OppStage::ClosedLost, None), 0);
+        assert_eq!(
+            weighted_amount(i64::MAX, OppStage::ClosedWon, Some(250)),
+            i64::MAX
+        );
+    }
+}
