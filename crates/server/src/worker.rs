@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
+mod routing;
 mod scans;
 
 /// How long a claimed job is ours before another process may take it over.
@@ -50,8 +51,12 @@ pub async fn queue_rescore(state: &AppState) -> leadline_store::Result<String> {
     Ok(id)
 }
 
-/// Runs jobs until the process ends.
+/// Runs jobs, and routes leads, until the process ends.
 pub async fn run(state: AppState) {
+    tokio::join!(run_jobs(state.clone()), routing::run(state));
+}
+
+async fn run_jobs(state: AppState) {
     let worker = format!("{}-{}", std::process::id(), crate::auth::random_token(6));
     let mut next_daily = tokio::time::Instant::now() + DAILY;
     let mut next_reload = tokio::time::Instant::now() + POLICY_RELOAD;

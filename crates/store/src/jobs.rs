@@ -17,11 +17,11 @@ pub struct Job {
 }
 
 const CLAIM_PG: &str = "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-    WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+    WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) AND kind <> $4 \
     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, kind, payload, attempts";
 // SQLite's twin: no row locks, the IMMEDIATE transaction is the lock.
 const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-    WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3) \
+    WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) AND kind <> $4 \
     ORDER BY run_at, id LIMIT 1) RETURNING id, kind, payload, attempts";
 
 impl Store {
@@ -39,7 +39,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Claims the next due job (or one whose lease expired) for `lease_ms`.
+    /// Claims the next due job (or one whose lease expired) for `lease_ms`. Route jobs are
+    /// not among them: [`Store::route_pending`] claims those in batches.
     pub async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> Result<Option<Job>> {
         let sql = match self.backend() {
             Backend::Postgres => CLAIM_PG,
@@ -50,6 +51,7 @@ impl Store {
             .bind(worker)
             .bind(now + lease_ms)
             .bind(now)
+            .bind(crate::routing::ROUTE_JOB)
             .fetch_optional(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -20,6 +20,7 @@ mod migrate;
 pub mod page;
 mod policy;
 pub mod predictive;
+pub mod routing;
 pub mod saved_segments;
 pub mod scores;
 pub mod segments;

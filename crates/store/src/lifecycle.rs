@@ -4,6 +4,8 @@
 
 use leadline_core::{Stage, lifecycle};
 
+use crate::capture::tx::Tx;
+use crate::routing::outbox::RouteJobs;
 use crate::{Result, Store, StoreError, new_id};
 
 impl Store {
@@ -54,6 +56,12 @@ impl Store {
         .bind(reason.trim())
         .execute(&mut *tx)
         .await?;
+        if to == Stage::Mql {
+            // The outbox: routed once this commits, never if it does not.
+            let mut routes = RouteJobs::default();
+            routes.push(lead_id, now);
+            routes.write(&mut Tx::Any(&mut tx)).await?;
+        }
         tx.commit().await?;
         Ok(from)
     }

@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_lead_search.sql")),
     (4, include_str!("../migrations/sqlite/0004_scoring.sql")),
     (9, include_str!("../migrations/sqlite/0009_duplicates.sql")),
+    (10, include_str!("../migrations/sqlite/0010_routing.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -26,6 +27,7 @@ const POSTGRES: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_duplicates.sql"),
     ),
+    (10, include_str!("../migrations/postgres/0010_routing.sql")),
 ];
 
 /// An arbitrary constant naming Leadline's migration lock.

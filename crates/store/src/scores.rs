@@ -11,6 +11,7 @@ use leadline_core::scoring::EngagementRules;
 
 use crate::capture::bulk::{self, Arg};
 use crate::capture::tx::Tx;
+use crate::routing::outbox::RouteJobs;
 use crate::{Result, new_id};
 
 mod input;
@@ -77,6 +78,8 @@ pub(crate) struct Writes {
     history: Vec<Vec<Arg>>,
     moves: Vec<Vec<Arg>>,
     stage_changes: Vec<Vec<Arg>>,
+    /// The outbox: a route job for every lead moved to `mql`.
+    routes: RouteJobs,
     /// Leads assessed, leads whose scores or flags changed, stage moves by target stage.
     pub assessed: u64,
     pub changed: u64,
@@ -204,6 +207,9 @@ impl Writes {
             Arg::Text(None),
             reason.into(),
         ]);
+        if to == Stage::Mql {
+            self.routes.push(id, now);
+        }
     }
 
     pub(crate) async fn write(&mut self, tx: &mut Tx<'_>) -> Result<()> {
@@ -249,6 +255,7 @@ impl Writes {
             "",
             std::mem::take(&mut self.stage_changes),
         )
-        .await
+        .await?;
+        self.routes.write(tx).await
     }
 }

@@ -8,6 +8,7 @@ mod inbox;
 mod jobs;
 mod lead_search;
 mod predictive;
+mod routing;
 mod scoring;
 mod segments;
 mod support;

@@ -1,0 +1,34 @@
+//! Routing sales-ready leads: drains the `route` outbox (batches of jobs, one transaction
+//! each; see `leadline_store::routing`) whenever there is work, polling like the job loop.
+
+use std::time::Duration;
+
+use crate::state::AppState;
+
+/// Route jobs per transaction: big enough that a bulk promotion drains quickly, small
+/// enough that one transaction stays short.
+const BATCH: i64 = 500;
+/// How often routing looks for due jobs (leads that became MQL, leads waiting for a rep).
+const POLL: Duration = Duration::from_secs(2);
+
+/// Routes due leads until the process ends.
+pub async fn run(state: AppState) {
+    loop {
+        match state
+            .store
+            .route_pending(leadline_store::now_ms(), BATCH)
+            .await
+        {
+            Ok(r) if r.claimed > 0 => tracing::info!(
+                assigned = r.assigned,
+                waiting = r.waiting,
+                skipped = r.skipped,
+                failed = r.failed,
+                "routed leads"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "routing failed; its jobs stay queued"),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
