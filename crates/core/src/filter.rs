@@ -110,6 +110,12 @@ pub enum Value {
     Time(i64),
     /// A fit grade `A`–`D`: `A` is the best, so `fit >= "B"` means A or B.
     Grade(char),
+    /// Fit as a lead has it: points compared with numbers (`fit >= 40`), the grade with
+    /// grades (`fit >= "B"`), as the SQL segments compile to does.
+    Fit {
+        points: f64,
+        grade: char,
+    },
 }
 
 /// What the evaluator needs from one lead.
@@ -144,7 +150,7 @@ impl Expr {
                 Some(Value::Bool(b)) => b,
                 Some(Value::Str(s)) => !s.is_empty(),
                 Some(Value::Num(n)) => n != 0.0,
-                Some(Value::Time(_) | Value::Grade(_)) => true,
+                Some(Value::Time(_) | Value::Grade(_) | Value::Fit { .. }) => true,
                 None => false,
             },
             Expr::Activity {
@@ -168,11 +174,12 @@ fn compare(v: &Value, l: &Literal, now: i64) -> Option<std::cmp::Ordering> {
         (Value::Time(a), Literal::Num(b)) => (*a as f64).partial_cmp(b),
         (Value::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
         (Value::Str(a), Literal::Str(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
-        (Value::Grade(a), Literal::Str(b)) => {
+        (Value::Grade(a) | Value::Fit { grade: a, .. }, Literal::Str(b)) => {
             let b = grade(b)?;
             // A better grade is a greater one.
             Some(b.cmp(&a.to_ascii_uppercase()))
         }
+        (Value::Fit { points, .. }, Literal::Num(b)) => points.partial_cmp(b),
         _ => None,
     }
 }

@@ -29,7 +29,13 @@ impl Lead for TestLead {
 fn ada() -> TestLead {
     TestLead {
         fields: HashMap::from([
-            ("fit", Value::Grade('B')),
+            (
+                "fit",
+                Value::Fit {
+                    points: 45.0,
+                    grade: 'B',
+                },
+            ),
             ("engagement", Value::Num(45.0)),
             ("disqualified", Value::Bool(false)),
             ("country", Value::Str("DE".into())),
@@ -60,6 +66,9 @@ fn the_mql_definition_from_the_issue_reads_and_evaluates() {
     assert!(!holds(r#"fit >= "A" and engagement >= 40"#, &lead));
     assert!(holds(r#"fit < "A""#, &lead));
     assert!(!holds("engagement >= 50", &lead));
+    // Fit compares as points with numbers, as a grade with grades.
+    assert!(holds("fit >= 40 and fit < 50", &lead));
+    assert!(!holds("fit > 45", &lead));
 }
 
 #[test]

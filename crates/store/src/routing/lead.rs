@@ -39,7 +39,7 @@ const TIME: &[(&str, &str)] = &[
 
 const SELECT: &str = "SELECT l.id, l.email, l.first_name, l.last_name, l.title, l.phone, l.company, \
     l.country, l.website, l.stage, l.source_channel, l.owner_id, l.grade, l.flags, \
-    l.engagement_score, l.probability, l.created_at, l.updated_at, l.first_touch_at, l.custom, \
+    l.fit_score, l.engagement_score, l.probability, l.created_at, l.updated_at, l.first_touch_at, l.custom, \
     l.merged_into, a.owner_id AS account_owner, \
     CAST(CASE WHEN EXISTS (SELECT 1 FROM assignments s WHERE s.lead_id = l.id AND s.ended_at IS NULL) \
     THEN 1 ELSE 0 END AS BIGINT) AS assigned \
@@ -61,10 +61,8 @@ pub(crate) struct StoredLead {
 }
 
 impl filter::Lead for StoredLead {
-    /// Fields as segments name them. `fit` is the fit grade's letter (`fit >= "B"`), as the
-    /// evaluator compares it; segments also accept `fit >= 40` on the points, which the
-    /// evaluator's one value per field cannot express, so such a condition does not match
-    /// here (use `grade` or a fit grade instead).
+    /// Fields as segments name them; `fit` holds both the points (`fit >= 40`) and the
+    /// grade (`fit >= "B"`), as segments compare them.
     fn field(&self, name: &str) -> Option<Value> {
         if let Some(key) = name.strip_prefix("custom.") {
             return match self.custom.get(key)? {
@@ -112,8 +110,19 @@ fn read_one(r: &DbRow) -> Result<StoredLead> {
         .and_then(|g| g.chars().next())
         .map(|c| c.to_ascii_uppercase())
         .filter(|c| ('A'..='D').contains(c));
-    if let Some(c) = letter {
-        fields.insert("fit", Value::Grade(c));
+    let points: Option<i64> = r.try_get("fit_score")?;
+    match (points, letter) {
+        (Some(points), Some(grade)) => {
+            let points = points as f64;
+            fields.insert("fit", Value::Fit { points, grade });
+        }
+        (None, Some(c)) => {
+            fields.insert("fit", Value::Grade(c));
+        }
+        (Some(points), None) => {
+            fields.insert("fit", Value::Num(points as f64));
+        }
+        (None, None) => {}
     }
     let custom: Option<String> = r.try_get("custom")?;
     // A custom column that is not an object reads as no custom fields, not as an error.

@@ -351,3 +351,48 @@ async fn the_preview_explains_the_decision_and_writes_nothing() {
         .unwrap_err();
     assert!(matches!(err, leadline_store::StoreError::NotFound), "{err}");
 }
+
+#[tokio::test]
+async fn rules_on_fit_points_route_as_the_same_segment_counts() {
+    let db = test_db().await;
+    let ids = reps(&db.store, &["alice", "bob"]).await;
+    let mut strong = team_rule("Strong fit", "fit >= 40", &[&ids[0]]);
+    strong.assign.team = Some("enterprise".into());
+    set_rules(
+        &db.store,
+        vec![strong, team_rule("Everyone else", "", &[&ids[1]])],
+    )
+    .await;
+    let mut vp = CaptureEvent::new(
+        "v1",
+        Activity::Page,
+        leadline_store::now_ms(),
+        "source:test",
+    );
+    vp.email = Some(Email::parse("vp@acme-industrial.com").unwrap());
+    vp.traits.title = Some("VP Sales".into());
+    vp.traits
+        .custom
+        .insert("company_size".into(), "1001-5000".into());
+    db.capturer.capture(vec![vp]).await.unwrap();
+    let vp = db
+        .store
+        .list_leads(&Default::default(), None, 5)
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .clone();
+    let plain = plain_lead(&db, "buyer@hooli.example").await;
+    let now = leadline_store::now_ms();
+    for lead in [&vp, &plain] {
+        make_mql(&db.store, lead, now).await;
+    }
+    // The segment language counts the same leads the rule takes.
+    let expr = leadline_core::filter::parse("fit >= 40").unwrap();
+    let counted = db.store.count_matching(&expr, now).await.unwrap();
+    assert_eq!(counted, 1);
+    db.store.route_pending(now, 100).await.unwrap();
+    assert_eq!(owner_of(&db.store, &vp).await, Some(ids[0].clone()));
+    assert_eq!(owner_of(&db.store, &plain).await, Some(ids[1].clone()));
+}
