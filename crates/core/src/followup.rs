@@ -166,5 +166,63 @@ fn median(xs: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// Why a rep sent a lead back to marketing; counted in reports so marketing learns which
+/// sources send leads sales cannot use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    NotAFit,
+    NoBudget,
+    Duplicate,
+    BadData,
+    Competitor,
+    NoResponse,
+    /// Needs the rep's own words.
+    Other,
+}
+
+impl RejectReason {
+    pub const ALL: [RejectReason; 7] = [
+        RejectReason::NotAFit,
+        RejectReason::NoBudget,
+        RejectReason::Duplicate,
+        RejectReason::BadData,
+        RejectReason::Competitor,
+        RejectReason::NoResponse,
+        RejectReason::Other,
+    ];
+
+    /// The stable code stored and counted: `not_a_fit`, …
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::NotAFit => "not_a_fit",
+            RejectReason::NoBudget => "no_budget",
+            RejectReason::Duplicate => "duplicate",
+            RejectReason::BadData => "bad_data",
+            RejectReason::Competitor => "competitor",
+            RejectReason::NoResponse => "no_response",
+            RejectReason::Other => "other",
+        }
+    }
+
+    /// Words for people: `not a fit`, …
+    pub fn label(self) -> &'static str {
+        match self {
+            RejectReason::NotAFit => "not a fit",
+            RejectReason::NoBudget => "no budget",
+            RejectReason::Duplicate => "duplicate",
+            RejectReason::BadData => "bad data",
+            RejectReason::Competitor => "competitor",
+            RejectReason::NoResponse => "no response",
+            RejectReason::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RejectReason> {
+        let t = text.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        RejectReason::ALL.into_iter().find(|r| r.code() == t)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -22,6 +22,7 @@ mod lead;
 pub(crate) mod outbox;
 mod read;
 mod reps;
+mod work;
 
 pub use outbox::ROUTE_JOB;
 pub use read::AssignmentRecord;

@@ -22,6 +22,19 @@ fn handover(lead: &str, owner: &str, source: &str, assigned: i64) -> Handover {
 }
 
 #[test]
+fn reject_reasons_read_as_people_write_them() {
+    for r in RejectReason::ALL {
+        assert_eq!(RejectReason::parse(r.code()), Some(r));
+        assert_eq!(RejectReason::parse(r.label()), Some(r));
+    }
+    assert_eq!(
+        RejectReason::parse("Not-a-fit"),
+        Some(RejectReason::NotAFit)
+    );
+    assert_eq!(RejectReason::parse("meh"), None);
+}
+
+#[test]
 fn a_deadline_is_kept_late_or_still_pending() {
     assert_eq!(kept(Some(10), Some(10), 0), Kept::OnTime);
     assert_eq!(kept(Some(10), Some(11), 0), Kept::Late);

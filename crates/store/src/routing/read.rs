@@ -19,6 +19,10 @@ pub struct AssignmentRecord {
     pub assigned_at: i64,
     pub accept_due_at: Option<i64>,
     pub touch_due_at: Option<i64>,
+    pub accepted_at: Option<i64>,
+    pub rejected_at: Option<i64>,
+    /// `code` or `code: the rep's note` (see `followup::RejectReason`).
+    pub rejection_reason: Option<String>,
     pub ended_at: Option<i64>,
 }
 
@@ -34,6 +38,9 @@ type Row = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
 );
 
 impl Store {
@@ -41,7 +48,7 @@ impl Store {
     pub async fn lead_assignments(&self, lead_id: &str) -> Result<Vec<AssignmentRecord>> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, lead_id, owner_id, rule, via, explanation, job_id, assigned_at, accept_due_at, \
-             touch_due_at, ended_at FROM assignments WHERE lead_id = $1 ORDER BY assigned_at, id",
+             touch_due_at, ended_at, accepted_at, rejected_at, rejection_reason FROM assignments WHERE lead_id = $1 ORDER BY assigned_at, id",
         )
         .bind(lead_id)
         .fetch_all(&self.pool)
@@ -60,6 +67,9 @@ impl Store {
                 accept_due_at: r.8,
                 touch_due_at: r.9,
                 ended_at: r.10,
+                accepted_at: r.11,
+                rejected_at: r.12,
+                rejection_reason: r.13,
             })
             .collect())
     }

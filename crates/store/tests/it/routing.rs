@@ -396,3 +396,85 @@ async fn rules_on_fit_points_route_as_the_same_segment_counts() {
     assert_eq!(owner_of(&db.store, &vp).await, Some(ids[0].clone()));
     assert_eq!(owner_of(&db.store, &plain).await, Some(ids[1].clone()));
 }
+
+/// A lead routed to the first of `names`: (store, lead, rep ids).
+async fn routed(names: &[&str]) -> (TestDb, String, Vec<String>) {
+    let db = test_db().await;
+    let ids = reps(&db.store, names).await;
+    set_rules(&db.store, vec![team_rule("Inbound", "", &[&ids[0]])]).await;
+    let lead = plain_lead(&db, "buyer@hooli.example").await;
+    let now = leadline_store::now_ms();
+    make_mql(&db.store, &lead, now).await;
+    db.store.route_pending(now, 100).await.unwrap();
+    (db, lead, ids)
+}
+
+#[tokio::test]
+async fn the_owner_accepts_and_the_lead_becomes_sales_accepted() {
+    let (db, lead, ids) = routed(&["alice", "bob"]).await;
+    let now = leadline_store::now_ms() + 60_000;
+    let err = db.store.accept_lead(&lead, &ids[1], now).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            leadline_store::StoreError::Refused {
+                code: "not_your_lead",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    db.store.accept_lead(&lead, &ids[0], now).await.unwrap();
+    let a = &db.store.lead_assignments(&lead).await.unwrap()[0];
+    assert_eq!((a.accepted_at, a.ended_at), (Some(now), None));
+    assert_eq!(db.store.get_lead(&lead).await.unwrap().stage, "sal");
+    assert_eq!(owner_of(&db.store, &lead).await, Some(ids[0].clone()));
+    let again = db.store.accept_lead(&lead, &ids[0], now).await.unwrap_err();
+    assert!(matches!(
+        again,
+        leadline_store::StoreError::Refused {
+            code: "already_accepted",
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn a_rejected_lead_goes_back_to_marketing_with_the_reason() {
+    use leadline_core::followup::RejectReason;
+    let (db, lead, ids) = routed(&["alice"]).await;
+    let now = leadline_store::now_ms() + 60_000;
+    let needs_note = db
+        .store
+        .reject_lead(&lead, &ids[0], RejectReason::Other, " ", now)
+        .await
+        .unwrap_err();
+    assert!(matches!(needs_note, leadline_store::StoreError::Invalid(_)));
+    db.store
+        .reject_lead(
+            &lead,
+            &ids[0],
+            RejectReason::NoBudget,
+            "next fiscal year",
+            now,
+        )
+        .await
+        .unwrap();
+    let a = &db.store.lead_assignments(&lead).await.unwrap()[0];
+    assert_eq!((a.rejected_at, a.ended_at), (Some(now), Some(now)));
+    assert_eq!(
+        a.rejection_reason.as_deref(),
+        Some("no_budget: next fiscal year")
+    );
+    let l = db.store.get_lead(&lead).await.unwrap();
+    assert_eq!((l.stage.as_str(), l.owner_id), ("recycled", None));
+    // Nobody owns it now, so nobody can accept or reject it again.
+    let err = db.store.accept_lead(&lead, &ids[0], now).await.unwrap_err();
+    assert!(matches!(
+        err,
+        leadline_store::StoreError::Refused {
+            code: "not_assigned",
+            ..
+        }
+    ));
+}

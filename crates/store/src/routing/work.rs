@@ -1,0 +1,127 @@
+//! What a rep does with a lead routed to them: accept it (the lead becomes a sales-accepted
+//! lead) or send it back with a reason (the lead returns to marketing as `recycled`, the
+//! reason counted). The assignment and the stage change commit together, and only the
+//! lead's current owner may do either.
+
+use leadline_core::Stage;
+use leadline_core::followup::RejectReason;
+
+use crate::lifecycle::move_in;
+use crate::{Result, Store, StoreError};
+
+/// The open assignment of a lead: `(id, owner, accepted_at)`.
+type Open = (String, String, Option<i64>);
+
+fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
+    StoreError::Refused {
+        code,
+        message: message.into(),
+    }
+}
+
+/// The lead's open assignment, if `rep` owns it.
+async fn owned(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    lead_id: &str,
+    rep: &str,
+) -> Result<Open> {
+    let open: Option<Open> = sqlx::query_as(
+        "SELECT id, owner_id, accepted_at FROM assignments WHERE lead_id = $1 AND ended_at IS NULL",
+    )
+    .bind(lead_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let open = open.ok_or_else(|| {
+        refused(
+            "not_assigned",
+            "this lead is not assigned to anyone: routing has not given it to a rep",
+        )
+    })?;
+    if open.1 != rep {
+        return Err(refused(
+            "not_your_lead",
+            "this lead is assigned to another rep; ask them or your team lead to reassign it",
+        ));
+    }
+    Ok(open)
+}
+
+impl Store {
+    /// `rep` accepts the lead assigned to them at `now`: the assignment records it and an
+    /// MQL becomes a sales-accepted lead (`sal`).
+    pub async fn accept_lead(&self, lead_id: &str, rep: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let (id, _, accepted) = owned(&mut tx, lead_id, rep).await?;
+        if accepted.is_some() {
+            return Err(refused(
+                "already_accepted",
+                "you accepted this lead already",
+            ));
+        }
+        sqlx::query("UPDATE assignments SET accepted_at = $2 WHERE id = $1")
+            .bind(&id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let stage: Option<String> = sqlx::query_scalar("SELECT stage FROM leads WHERE id = $1")
+            .bind(lead_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if stage.as_deref().and_then(Stage::parse) == Some(Stage::Mql) {
+            move_in(
+                &mut tx,
+                lead_id,
+                Stage::Sal,
+                Some(rep),
+                "accepted by the assigned rep",
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `rep` sends the lead back with `reason` (and `note`, required for `other`): the
+    /// assignment ends, the lead loses its owner and returns to marketing as `recycled`.
+    pub async fn reject_lead(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        reason: RejectReason,
+        note: &str,
+        now: i64,
+    ) -> Result<()> {
+        let note = note.trim();
+        if reason == RejectReason::Other && note.is_empty() {
+            return Err(StoreError::Invalid(
+                "note: say why when the reason is \"other\"".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let (id, _, _) = owned(&mut tx, lead_id, rep).await?;
+        let stored = match note {
+            "" => reason.code().to_owned(),
+            note => format!("{}: {note}", reason.code()),
+        };
+        sqlx::query(
+            "UPDATE assignments SET rejected_at = $2, rejection_reason = $3, ended_at = $2 WHERE id = $1",
+        )
+        .bind(&id)
+        .bind(now)
+        .bind(&stored)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE leads SET owner_id = NULL WHERE id = $1")
+            .bind(lead_id)
+            .execute(&mut *tx)
+            .await?;
+        let why = match note {
+            "" => format!("rejected by sales: {}", reason.label()),
+            note => format!("rejected by sales: {} ({note})", reason.label()),
+        };
+        move_in(&mut tx, lead_id, Stage::Recycled, Some(rep), &why, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
