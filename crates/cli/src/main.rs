@@ -54,6 +54,9 @@ enum Command {
     Segment(commands::segments::SegmentCommand),
     /// Export leads (all, or a segment's) as CSV.
     Export(commands::segments::ExportArgs),
+    /// Reports: `followup` (did sales accept and touch the leads in time?).
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -107,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Stage(a) => commands::policy::stage(open().await?, a).await,
         Command::Segment(c) => commands::segments::segment(open().await?, c).await,
         Command::Export(a) => commands::segments::export(open().await?, a).await,
+        Command::Report(c) => commands::report::run(open().await?, c).await,
         Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,

@@ -18,6 +18,7 @@ use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
 
 mod batch;
+mod followup;
 mod lead;
 pub(crate) mod outbox;
 mod read;

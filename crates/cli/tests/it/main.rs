@@ -2,6 +2,7 @@
 //! SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod duplicates;
+mod followup;
 mod lead_management;
 mod reliability;
 mod scale_out;

@@ -1,0 +1,176 @@
+//! `leadline report …`: the reports leaders open every Monday, as a table, CSV or JSON.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use leadline_core::export::csv_safe;
+use leadline_core::followup::{By, FollowupRow};
+use leadline_store::Store;
+
+#[derive(clap::Subcommand)]
+pub enum ReportCommand {
+    /// Did sales accept and touch the leads handed to them in time? By rep, team, source or
+    /// month; `--never-touched` lists the leads nobody followed up.
+    Followup(FollowupArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ByArg {
+    Rep,
+    Team,
+    Source,
+    Month,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct FollowupArgs {
+    #[arg(long, value_enum, default_value = "rep")]
+    by: ByArg,
+    /// Assignments made in the last this many days.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: u32,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// List the leads past their touch deadline (or rejected) without a touch instead.
+    #[arg(long)]
+    never_touched: bool,
+    /// The report as it read at this time (RFC 3339, e.g. `2026-12-31T23:59:59Z`): deadlines
+    /// not passed by then are pending. Default: now.
+    #[arg(long, value_parser = parse_time)]
+    as_of: Option<i64>,
+}
+
+fn parse_time(text: &str) -> Result<i64, String> {
+    leadline_core::time::parse_rfc3339(text).ok_or_else(|| {
+        format!("expected an RFC 3339 time such as 2026-12-31T23:59:59Z, got {text:?}")
+    })
+}
+
+pub async fn run(store: Store, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ReportCommand::Followup(a) => followup(store, a).await,
+    }
+}
+
+async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
+    let now = a.as_of.unwrap_or_else(leadline_store::now_ms);
+    let from = now - i64::from(a.days) * 86_400_000;
+    let mut out = std::io::stdout().lock();
+    if a.never_touched {
+        let all = store.handovers(from).await?;
+        let rows = leadline_core::followup::never_touched(&all, now);
+        match a.format {
+            Format::Json => {
+                let items: Vec<_> = rows
+                    .iter()
+                    .map(|h| serde_json::json!({"lead_id": h.lead_id, "owner": h.owner, "source": h.source,
+                        "assigned_at": leadline_core::time::rfc3339(h.assigned_at)}))
+                    .collect();
+                writeln!(out, "{}", serde_json::Value::Array(items))?;
+            }
+            _ => {
+                writeln!(out, "lead_id,owner,source,assigned_at")?;
+                for h in rows {
+                    writeln!(
+                        out,
+                        "{},{},{},{}",
+                        h.lead_id,
+                        csv_cell(&h.owner),
+                        csv_cell(&h.source),
+                        leadline_core::time::rfc3339(h.assigned_at)
+                    )?;
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let by = match a.by {
+        ByArg::Rep => By::Rep,
+        ByArg::Team => By::Team,
+        ByArg::Source => By::Source,
+        ByArg::Month => By::Month,
+    };
+    let rows = store.followup_report(by, from, now).await?;
+    match a.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string(&rows)?)?,
+        Format::Csv => {
+            writeln!(out, "{}", HEADER.join(","))?;
+            for r in &rows {
+                let mut cells = cells(r);
+                cells[0] = csv_cell(&cells[0]);
+                writeln!(out, "{}", cells.join(","))?;
+            }
+        }
+        Format::Table => {
+            let body: Vec<Vec<String>> = rows.iter().map(cells).collect();
+            let widths: Vec<usize> = (0..HEADER.len())
+                .map(|i| {
+                    body.iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([HEADER[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            for line in std::iter::once(HEADER.map(str::to_owned).to_vec()).chain(body) {
+                let padded: Vec<String> = line
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect();
+                writeln!(out, "{}", padded.join("  ").trim_end())?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const HEADER: [&str; 12] = [
+    "key",
+    "assigned",
+    "accepted_on_time",
+    "accepted_late",
+    "rejected",
+    "touched_on_time",
+    "touched_late",
+    "never_touched",
+    "pending",
+    "accepted_on_time_rate",
+    "touched_on_time_rate",
+    "median_hours_to_touch",
+];
+
+fn cells(r: &FollowupRow) -> Vec<String> {
+    let opt = |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
+    vec![
+        r.key.clone(),
+        r.assigned.to_string(),
+        r.accepted_on_time.to_string(),
+        r.accepted_late.to_string(),
+        r.rejected.to_string(),
+        r.touched_on_time.to_string(),
+        r.touched_late.to_string(),
+        r.never_touched.to_string(),
+        r.pending.to_string(),
+        opt(r.accepted_on_time_rate, 3),
+        opt(r.touched_on_time_rate, 3),
+        opt(r.median_hours_to_touch, 1),
+    ]
+}
+
+/// A CSV cell: quoted when it holds a separator or quote, neutralised against formulas.
+fn csv_cell(v: &str) -> String {
+    let v = csv_safe(v);
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.into_owned()
+    }
+}
