@@ -224,5 +224,44 @@ impl RejectReason {
     }
 }
 
+/// How a rep reached a lead. Calls, emails and meetings are touches (the first one stops
+/// the touch deadline); a note is for the record only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchKind {
+    Call,
+    Email,
+    Meeting,
+    Note,
+}
+
+impl TouchKind {
+    pub const ALL: [TouchKind; 4] = [
+        TouchKind::Call,
+        TouchKind::Email,
+        TouchKind::Meeting,
+        TouchKind::Note,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchKind::Call => "call",
+            TouchKind::Email => "email",
+            TouchKind::Meeting => "meeting",
+            TouchKind::Note => "note",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TouchKind> {
+        let t = text.trim().to_ascii_lowercase();
+        TouchKind::ALL.into_iter().find(|k| k.as_str() == t)
+    }
+
+    /// Whether it reaches the prospect (and so counts as following the lead up).
+    pub fn reaches_the_lead(self) -> bool {
+        self != TouchKind::Note
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! `leadline report followup` as a sales leader runs it: leads imported, made sales-ready,
-//! routed by a policy rule, one accepted and one rejected by the rep; the report counts
-//! them per rep and lists the one nobody touched.
+//! routed by a policy rule, one accepted and called, one rejected by the rep, one ignored;
+//! the report counts them per rep and lists the leads nobody touched.
 
 use crate::support::{database, leadline};
 
@@ -72,6 +72,16 @@ async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
         .await
         .unwrap();
     store
+        .log_touch(
+            &ids[0],
+            &rep.id,
+            leadline_core::followup::TouchKind::Call,
+            "booked a demo",
+            then + 2 * 3_600_000,
+        )
+        .await
+        .unwrap();
+    store
         .reject_lead(
             &ids[1],
             &rep.id,
@@ -91,8 +101,8 @@ async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
     };
     let now_rows: serde_json::Value =
         serde_json::from_str(&ok(&db, &["report", "followup", "--format", "json"])).unwrap();
-    // Today no deadline has passed: the accepted lead awaits its touch, the third its accept.
-    assert_eq!(now_rows[0]["pending"], 2);
+    // Today no deadline has passed: the third lead still awaits its accept.
+    assert_eq!(now_rows[0]["pending"], 1);
     assert_eq!(now_rows[0]["never_touched"], 1, "only the rejected one");
     let rows: serde_json::Value = serde_json::from_str(&report(&["--format", "json"])).unwrap();
     let rita = &rows[0];
@@ -101,9 +111,10 @@ async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
     assert_eq!(rita["accepted_on_time"], 1);
     assert_eq!(rita["accepted_late"], 1, "the third was never accepted");
     assert_eq!(rita["rejected"], 1);
+    assert_eq!(rita["touched_on_time"], 1, "the call two hours in");
     assert_eq!(
-        rita["never_touched"], 3,
-        "no touch was logged on any of them"
+        rita["never_touched"], 2,
+        "the rejected lead and the ignored one"
     );
     assert_eq!(rows[1]["key"], "total");
 
@@ -111,7 +122,7 @@ async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
     assert!(table.starts_with("key"), "{table}");
     assert!(table.lines().any(|l| l.starts_with("total")), "{table}");
     let untouched = report(&["--never-touched", "--format", "csv"]);
-    assert_eq!(untouched.lines().count(), 4, "{untouched}");
+    assert_eq!(untouched.lines().count(), 3, "{untouched}");
     let bad = leadline()
         .args(["--db", &db, "report", "followup", "--as-of", "yesterday"])
         .output()

@@ -23,6 +23,7 @@ pub struct AssignmentRecord {
     pub rejected_at: Option<i64>,
     /// `code` or `code: the rep's note` (see `followup::RejectReason`).
     pub rejection_reason: Option<String>,
+    pub first_touch_at: Option<i64>,
     pub ended_at: Option<i64>,
 }
 
@@ -41,6 +42,7 @@ type Row = (
     Option<i64>,
     Option<i64>,
     Option<String>,
+    Option<i64>,
 );
 
 impl Store {
@@ -48,7 +50,7 @@ impl Store {
     pub async fn lead_assignments(&self, lead_id: &str) -> Result<Vec<AssignmentRecord>> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, lead_id, owner_id, rule, via, explanation, job_id, assigned_at, accept_due_at, \
-             touch_due_at, ended_at, accepted_at, rejected_at, rejection_reason FROM assignments WHERE lead_id = $1 ORDER BY assigned_at, id",
+             touch_due_at, ended_at, accepted_at, rejected_at, rejection_reason, first_touch_at FROM assignments WHERE lead_id = $1 ORDER BY assigned_at, id",
         )
         .bind(lead_id)
         .fetch_all(&self.pool)
@@ -70,6 +72,7 @@ impl Store {
                 accepted_at: r.11,
                 rejected_at: r.12,
                 rejection_reason: r.13,
+                first_touch_at: r.14,
             })
             .collect())
     }

@@ -1,13 +1,13 @@
 //! What a rep does with a lead routed to them: accept it (the lead becomes a sales-accepted
 //! lead) or send it back with a reason (the lead returns to marketing as `recycled`, the
-//! reason counted). The assignment and the stage change commit together, and only the
-//! lead's current owner may do either.
+//! reason counted), and log the touches that follow it up. The assignment and the stage
+//! change commit together, and only the lead's current owner may accept or reject.
 
 use leadline_core::Stage;
-use leadline_core::followup::RejectReason;
+use leadline_core::followup::{RejectReason, TouchKind};
 
 use crate::lifecycle::move_in;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, new_id};
 
 /// The open assignment of a lead: `(id, owner, accepted_at)`.
 type Open = (String, String, Option<i64>);
@@ -123,5 +123,63 @@ impl Store {
         move_in(&mut tx, lead_id, Stage::Recycled, Some(rep), &why, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Longest outcome text kept with a touch.
+const OUTCOME_CHARS: usize = 500;
+
+impl Store {
+    /// `rep` logs a touch on a lead at `now` (a call and its outcome, an email, a meeting,
+    /// a note): an activity on the lead's timeline (`sales_touch`, origin `rep:<id>`) and,
+    /// for the first call, email or meeting on the rep's own open assignment, its first
+    /// touch — the follow-up deadline is met or missed by it. Returns the activity's id.
+    pub async fn log_touch(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        kind: TouchKind,
+        outcome: &str,
+        now: i64,
+    ) -> Result<String> {
+        let outcome: String = outcome.trim().chars().take(OUTCOME_CHARS).collect();
+        let mut tx = self.begin_write().await?;
+        let live: Option<String> =
+            sqlx::query_scalar("SELECT id FROM leads WHERE id = $1 AND merged_into IS NULL")
+                .bind(lead_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if live.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let id = new_id();
+        let name = match outcome.as_str() {
+            "" => kind.as_str().to_owned(),
+            o => format!("{}: {o}", kind.as_str()),
+        };
+        sqlx::query(
+            "INSERT INTO activities (id, message_id, lead_id, type, name, channel, occurred_at, received_at, origin) \
+             VALUES ($1, $1, $2, 'sales_touch', $3, 'sales', $4, $4, $5)",
+        )
+        .bind(&id)
+        .bind(lead_id)
+        .bind(&name)
+        .bind(now)
+        .bind(format!("rep:{rep}"))
+        .execute(&mut *tx)
+        .await?;
+        if kind.reaches_the_lead() {
+            sqlx::query(
+                "UPDATE assignments SET first_touch_at = $3 \
+                 WHERE lead_id = $1 AND owner_id = $2 AND ended_at IS NULL AND first_touch_at IS NULL",
+            )
+            .bind(lead_id)
+            .bind(rep)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 }

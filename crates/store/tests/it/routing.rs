@@ -429,6 +429,32 @@ async fn the_owner_accepts_and_the_lead_becomes_sales_accepted() {
     assert_eq!((a.accepted_at, a.ended_at), (Some(now), None));
     assert_eq!(db.store.get_lead(&lead).await.unwrap().stage, "sal");
     assert_eq!(owner_of(&db.store, &lead).await, Some(ids[0].clone()));
+    // A note is for the record; the first call is the first touch, and stays so.
+    use leadline_core::followup::TouchKind;
+    db.store
+        .log_touch(&lead, &ids[0], TouchKind::Note, "read their site", now + 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.lead_assignments(&lead).await.unwrap()[0].first_touch_at,
+        None
+    );
+    db.store
+        .log_touch(&lead, &ids[0], TouchKind::Call, "demo booked", now + 2)
+        .await
+        .unwrap();
+    db.store
+        .log_touch(&lead, &ids[0], TouchKind::Email, "sent the deck", now + 3)
+        .await
+        .unwrap();
+    let a = &db.store.lead_assignments(&lead).await.unwrap()[0];
+    assert_eq!(a.first_touch_at, Some(now + 2));
+    let missing = db
+        .store
+        .log_touch("no-such-lead", &ids[0], TouchKind::Call, "", now)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, leadline_store::StoreError::NotFound));
     let again = db.store.accept_lead(&lead, &ids[0], now).await.unwrap_err();
     assert!(matches!(
         again,
