@@ -23,6 +23,7 @@ mod list;
 mod raw;
 mod report;
 mod rescore;
+mod route;
 mod score;
 mod segment;
 
@@ -49,6 +50,8 @@ enum Bench {
     Rescore(rescore::Args),
     /// Counting the leads a segment (filter expression) matches, against `SELECT COUNT(*)`.
     Segment(segment::Args),
+    /// Routing 100,000 newly sales-ready leads end to end, against bulk writes of the same rows.
+    Route(route::Args),
     /// Training the predictive scorer on 100,000 generated leads, against scikit-learn.
     Score(score::Args),
     /// A duplicate scan over a large database with planted duplicates: time and recall.
@@ -64,6 +67,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Import(a) => import::run(&target, a).await?,
         Bench::List(a) => list::run(&target, a).await?,
         Bench::Segment(a) => segment::run(&target, a).await?,
+        Bench::Route(a) => route::run(&target, a).await?,
         Bench::Rescore(a) => rescore::run(&target, a).await?,
         Bench::Score(a) => score::run(&target, a).await?,
         Bench::Duplicates(a) => duplicates::run(&target, a).await?,
