@@ -28,5 +28,6 @@ ALTER TABLE accounts ADD COLUMN owner_id TEXT REFERENCES users(id);
 -- lock in turn, so two processes never both advance a rotation from the same point.
 INSERT INTO settings (key, value) VALUES ('routing_state', '{}');
 
--- Routing claims its own jobs, by kind.
-CREATE INDEX jobs_kind_due ON jobs(kind, status, run_at);
+-- Routing claims its own jobs, by kind, oldest first (the index gives the order: a sort of
+-- every due job per batch would make draining a big queue quadratic).
+CREATE INDEX jobs_kind_due ON jobs(kind, status, run_at, id);

@@ -24,8 +24,8 @@ pub struct Args {
     /// Sales reps, split over three teams.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(3..=1000))]
     reps: u64,
-    /// Route jobs per transaction.
-    #[arg(long, default_value_t = 500)]
+    /// Route jobs per transaction (the server's routing worker uses 1,000).
+    #[arg(long, default_value_t = 1_000)]
     batch: i64,
     /// Seed of the synthetic leads.
     #[arg(long, default_value_t = 1)]
