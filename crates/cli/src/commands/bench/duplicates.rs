@@ -104,13 +104,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         recall(&planted, &people),
         recall(&planted_accounts, &accounts),
     );
-    let mut r = Report::new("duplicates");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("duplicates", target.engine());
     r.add(
         "leads",
         (args.leads + planted.len() as u64).to_string(),

@@ -148,13 +148,7 @@ fn report(
     let rate = rows as f64 / secs;
     let ratio = rate / reference.rate();
     let goal_secs = args.goal_secs_per_million * args.rows as f64 / 1e6;
-    let mut r = Report::new("import");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("import", target.engine());
     r.add(
         "rows",
         format!(

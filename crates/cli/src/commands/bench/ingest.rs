@@ -219,13 +219,7 @@ fn report(
         .collect();
     let slowest = windows.iter().copied().fold(f64::INFINITY, f64::min);
     let ratio = rate / reference.rate();
-    let mut r = Report::new("ingest");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("ingest", target.engine());
     r.add(
         "load",
         format!(

@@ -346,13 +346,7 @@ fn report(
     results: &[(&str, Percentiles)],
     reference: Percentiles,
 ) -> Report {
-    let mut r = Report::new("list");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("list", target.engine());
     r.add("leads", args.leads.to_string(), "leads", json!(args.leads));
     r.add(
         "runs per query",

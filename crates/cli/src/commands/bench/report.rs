@@ -22,6 +22,13 @@ impl Report {
         }
     }
 
+    /// A report that starts with the engine the bench ran on, as every database bench's does.
+    pub fn on_engine(bench: &'static str, engine: &'static str) -> Report {
+        let mut r = Report::new(bench);
+        r.add("engine", engine.into(), "engine", json!(engine));
+        r
+    }
+
     /// A line of the table and a field of the JSON.
     pub fn add(&mut self, label: &str, shown: String, key: &str, value: Value) {
         self.rows.push((label.to_owned(), shown));

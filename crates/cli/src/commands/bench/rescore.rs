@@ -108,13 +108,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
     let reference = t.elapsed().as_secs_f64();
     pool.close().await;
 
-    let mut r = Report::new("rescore");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("rescore", target.engine());
     r.add("leads", args.leads.to_string(), "leads", json!(args.leads));
     r.add(
         "activities",

@@ -205,13 +205,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
     let reference = t.elapsed().as_secs_f64();
     pool.close().await;
 
-    let mut r = Report::new("route");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("route", target.engine());
     r.add("leads", args.leads.to_string(), "leads", json!(args.leads));
     r.add("reps", args.reps.to_string(), "reps", json!(args.reps));
     for (rule, n) in &by_rule {

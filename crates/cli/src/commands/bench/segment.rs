@@ -80,13 +80,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
     let reference = Percentiles::of(&mut samples);
     pool.close().await;
 
-    let mut r = Report::new("segment");
-    r.add(
-        "engine",
-        target.engine().into(),
-        "engine",
-        json!(target.engine()),
-    );
+    let mut r = Report::on_engine("segment", target.engine());
     r.add("leads", args.leads.to_string(), "leads", json!(args.leads));
     r.add(
         "runs per segment",
