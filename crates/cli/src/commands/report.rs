@@ -76,17 +76,13 @@ async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
                 writeln!(out, "{}", serde_json::Value::Array(items))?;
             }
             _ => {
-                writeln!(out, "lead_id,owner,source,assigned_at")?;
+                let mut w = csv::Writer::from_writer(&mut out);
+                w.write_record(["lead_id", "owner", "source", "assigned_at"])?;
                 for h in rows {
-                    writeln!(
-                        out,
-                        "{},{},{},{}",
-                        h.lead_id,
-                        csv_cell(&h.owner),
-                        csv_cell(&h.source),
-                        leadline_core::time::rfc3339(h.assigned_at)
-                    )?;
+                    let at = leadline_core::time::rfc3339(h.assigned_at);
+                    w.write_record(safe([h.lead_id.as_str(), &h.owner, &h.source, &at]))?;
                 }
+                w.flush()?;
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -101,12 +97,12 @@ async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
     match a.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string(&rows)?)?,
         Format::Csv => {
-            writeln!(out, "{}", HEADER.join(","))?;
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(HEADER)?;
             for r in &rows {
-                let mut cells = cells(r);
-                cells[0] = csv_cell(&cells[0]);
-                writeln!(out, "{}", cells.join(","))?;
+                w.write_record(safe(cells(r).iter().map(String::as_str)))?;
             }
+            w.flush()?;
         }
         Format::Table => {
             let body: Vec<Vec<String>> = rows.iter().map(cells).collect();
@@ -165,12 +161,10 @@ fn cells(r: &FollowupRow) -> Vec<String> {
     ]
 }
 
-/// A CSV cell: quoted when it holds a separator or quote, neutralised against formulas.
-fn csv_cell(v: &str) -> String {
-    let v = csv_safe(v);
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v.into_owned()
-    }
+/// One CSV row, every cell neutralised against spreadsheet formulas (as the export does).
+fn safe<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| csv_safe(c).into_owned())
+        .collect()
 }
