@@ -89,6 +89,26 @@ async fn plain_lead(db: &TestDb, email: &str) -> String {
     page.items[0].id.clone()
 }
 
+/// A VP of a large company with a business address (a strong fit), captured by `activity`
+/// as the database's only lead: its id and stage.
+async fn vp_lead(db: &TestDb, activity: Activity) -> (String, String) {
+    let mut vp = CaptureEvent::new("v1", activity, leadline_store::now_ms(), "source:test");
+    vp.email = Some(Email::parse("vp@acme-industrial.com").unwrap());
+    vp.traits.title = Some("VP Sales".into());
+    vp.traits
+        .custom
+        .insert("company_size".into(), "1001-5000".into());
+    db.capturer.capture(vec![vp]).await.unwrap();
+    let leads = db
+        .store
+        .list_leads(&Default::default(), None, 5)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(leads.len(), 1);
+    (leads[0].id.clone(), leads[0].stage.clone())
+}
+
 async fn make_mql(store: &Store, lead: &str, now: i64) {
     store
         .change_stage(lead, Stage::Mql, None, "asked for a demo on the phone", now)
@@ -116,26 +136,8 @@ async fn a_lead_that_becomes_an_mql_gets_exactly_one_assignment_with_the_rule_an
     let ids = reps(&db.store, &["alice"]).await;
     set_rules(&db.store, vec![team_rule("Inbound", "", &[&ids[0]])]).await;
     // Meets the default MQL definition on capture (as in the scoring tests).
-    let mut vp = CaptureEvent::new(
-        "v1",
-        Activity::FormSubmitted,
-        leadline_store::now_ms(),
-        "source:test",
-    );
-    vp.email = Some(Email::parse("vp@acme-industrial.com").unwrap());
-    vp.traits.title = Some("VP Sales".into());
-    vp.traits
-        .custom
-        .insert("company_size".into(), "1001-5000".into());
-    db.capturer.capture(vec![vp]).await.unwrap();
-    let lead = db
-        .store
-        .list_leads(&Default::default(), None, 5)
-        .await
-        .unwrap()
-        .items;
-    assert_eq!((lead.len(), lead[0].stage.as_str()), (1, "mql"));
-    let lead = lead[0].id.clone();
+    let (lead, stage) = vp_lead(&db, Activity::FormSubmitted).await;
+    assert_eq!(stage, "mql");
 
     let now = leadline_store::now_ms() + 1_000;
     let r = db.store.route_pending(now, 100).await.unwrap();
@@ -363,26 +365,7 @@ async fn rules_on_fit_points_route_as_the_same_segment_counts() {
         vec![strong, team_rule("Everyone else", "", &[&ids[1]])],
     )
     .await;
-    let mut vp = CaptureEvent::new(
-        "v1",
-        Activity::Page,
-        leadline_store::now_ms(),
-        "source:test",
-    );
-    vp.email = Some(Email::parse("vp@acme-industrial.com").unwrap());
-    vp.traits.title = Some("VP Sales".into());
-    vp.traits
-        .custom
-        .insert("company_size".into(), "1001-5000".into());
-    db.capturer.capture(vec![vp]).await.unwrap();
-    let vp = db
-        .store
-        .list_leads(&Default::default(), None, 5)
-        .await
-        .unwrap()
-        .items[0]
-        .id
-        .clone();
+    let (vp, _) = vp_lead(&db, Activity::Page).await;
     let plain = plain_lead(&db, "buyer@hooli.example").await;
     let now = leadline_store::now_ms();
     for lead in [&vp, &plain] {
