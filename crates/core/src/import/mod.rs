@@ -141,23 +141,9 @@ pub fn read_csv<R: Read>(
     options: &ImportOptions,
     context: ImportContext,
 ) -> Result<Rows<R>, ImportError> {
-    let mut sample = Vec::with_capacity(sniff::SAMPLE_SIZE);
-    (&mut input)
-        .take(sniff::SAMPLE_SIZE as u64)
-        .read_to_end(&mut sample)?;
-    let found = sniff::sniff(&sample);
-    let sniffed = Sniffed {
-        encoding: options.encoding.unwrap_or(found.encoding),
-        delimiter: options.delimiter.unwrap_or(found.delimiter),
-    };
-    if matches!(sniffed.delimiter, b'"' | b'\r' | b'\n') || !sniffed.delimiter.is_ascii() {
-        return Err(ImportError::BadDelimiter(char::from(sniffed.delimiter)));
-    }
-    let before = sample.len();
-    if sniffed.encoding != Encoding::Windows1252 {
-        sniff::strip_bom(&mut sample);
-    }
-    let bom_len = (before - sample.len()) as u64;
+    let head = sniff::read_head(&mut input, options.encoding, options.delimiter)?
+        .map_err(|d| ImportError::BadDelimiter(char::from(d)))?;
+    let (sample, sniffed, bom_len) = (head.sample, head.sniffed, head.bom_len);
     let stream = Cursor::new(sample).chain(input);
     Rows::start(stream, bom_len, sniffed, &options.mapping, context)
 }

@@ -5,6 +5,7 @@
 //! which is which fails, so we look at the first bytes and decide, and let them override.
 
 use std::borrow::Cow;
+use std::io::Read;
 
 /// How much of the file sniffing looks at: enough lines to judge, small enough to stay cheap.
 pub const SAMPLE_SIZE: usize = 64 * 1024;
@@ -165,6 +166,48 @@ fn counts_per_record(sample: &[u8], d: u8) -> Vec<usize> {
 }
 
 /// Strips a UTF-8 byte-order mark from the start of the data, if present.
+/// The start of a CSV input, read and judged: what the importer and the predictive
+/// trainer both do before their first record.
+pub(crate) struct Head {
+    /// The bytes read, without a UTF-8 byte-order mark: the reader goes on with
+    /// `Cursor::new(sample).chain(input)`.
+    pub sample: Vec<u8>,
+    /// Sniffed, with the caller's overrides applied.
+    pub sniffed: Sniffed,
+    /// Bytes of byte-order mark dropped (offsets in reports count from the file's start).
+    pub bom_len: u64,
+}
+
+/// Reads the start of `input`, sniffs it, applies the overrides and drops a UTF-8
+/// byte-order mark (kept for Windows-1252, where those bytes are text). `Ok(Err(delimiter))`
+/// when the delimiter cannot separate fields.
+pub(crate) fn read_head<R: Read>(
+    input: R,
+    encoding: Option<Encoding>,
+    delimiter: Option<u8>,
+) -> std::io::Result<Result<Head, u8>> {
+    let mut sample = Vec::with_capacity(SAMPLE_SIZE);
+    input.take(SAMPLE_SIZE as u64).read_to_end(&mut sample)?;
+    let found = sniff(&sample);
+    let sniffed = Sniffed {
+        encoding: encoding.unwrap_or(found.encoding),
+        delimiter: delimiter.unwrap_or(found.delimiter),
+    };
+    if matches!(sniffed.delimiter, b'"' | b'\r' | b'\n') || !sniffed.delimiter.is_ascii() {
+        return Ok(Err(sniffed.delimiter));
+    }
+    let before = sample.len();
+    if sniffed.encoding != Encoding::Windows1252 {
+        strip_bom(&mut sample);
+    }
+    let bom_len = (before - sample.len()) as u64;
+    Ok(Ok(Head {
+        sample,
+        sniffed,
+        bom_len,
+    }))
+}
+
 pub(crate) fn strip_bom(data: &mut Vec<u8>) {
     if data.starts_with(BOM) {
         data.drain(..BOM.len());

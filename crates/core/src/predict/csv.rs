@@ -9,7 +9,7 @@ use std::io::{Cursor, Read};
 use super::PredictError;
 use super::dataset::{Dataset, LabelRule, RowProblem};
 use crate::import::records::{Record, RecordReader};
-use crate::import::{Encoding, MAX_CELL_BYTES, Sniffed, compact, sniff};
+use crate::import::{Encoding, MAX_CELL_BYTES, compact, sniff};
 
 /// What to read from a file: which column is the label and how it reads, which columns
 /// to leave out, and overrides of what sniffing decides.
@@ -31,24 +31,14 @@ impl Dataset {
     /// unreadable label, a wrong number of values or a broken quote is skipped and listed
     /// in [`Dataset::problems`] with its line and column.
     pub fn from_csv<R: Read>(mut input: R, options: &CsvOptions) -> Result<Dataset, PredictError> {
-        let mut sample = Vec::with_capacity(sniff::SAMPLE_SIZE);
-        (&mut input)
-            .take(sniff::SAMPLE_SIZE as u64)
-            .read_to_end(&mut sample)?;
-        let found = sniff::sniff(&sample);
-        let sniffed = Sniffed {
-            encoding: options.encoding.unwrap_or(found.encoding),
-            delimiter: options.delimiter.unwrap_or(found.delimiter),
-        };
-        if matches!(sniffed.delimiter, b'"' | b'\r' | b'\n') || !sniffed.delimiter.is_ascii() {
-            return Err(PredictError::Option(format!(
-                "delimiter {:?} cannot be used: choose one of , ; tab |",
-                char::from(sniffed.delimiter)
-            )));
-        }
-        if sample.starts_with(b"\xEF\xBB\xBF") && sniffed.encoding != Encoding::Windows1252 {
-            sample.drain(..3);
-        }
+        let head =
+            sniff::read_head(&mut input, options.encoding, options.delimiter)?.map_err(|d| {
+                PredictError::Option(format!(
+                    "delimiter {:?} cannot be used: choose one of , ; tab |",
+                    char::from(d)
+                ))
+            })?;
+        let (sample, sniffed) = (head.sample, head.sniffed);
         let stream = Cursor::new(sample).chain(input);
         let mut reader = RecordReader::new(stream, sniffed.delimiter, MAX_CELL_BYTES);
         let mut record = Record::default();
