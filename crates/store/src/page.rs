@@ -42,6 +42,12 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The cursor of the page after this one; `None` on the last page. For callers that
+    /// walk every page.
+    pub fn next_cursor(&self) -> Option<Cursor> {
+        self.next.as_deref().and_then(Cursor::decode)
+    }
+
     /// Builds a page from a query that fetched `limit + 1` rows: the extra row only tells
     /// that there is a next page.
     pub fn from_overfetch(

@@ -130,11 +130,7 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
             );
             moves.push((l.id.clone(), l.created_at, steps));
         }
-        match page
-            .next
-            .as_deref()
-            .and_then(leadline_store::page::Cursor::decode)
-        {
+        match page.next_cursor() {
             Some(c) => cursor = Some(c),
             None => break,
         }

@@ -152,11 +152,7 @@ pub async fn export(store: Store, args: ExportArgs) -> anyhow::Result<ExitCode> 
             w.write_record(row.iter().map(|c| csv_safe(c).into_owned()))?;
             n += 1;
         }
-        match page
-            .next
-            .as_deref()
-            .and_then(leadline_store::page::Cursor::decode)
-        {
+        match page.next_cursor() {
             Some(c) => cursor = Some(c),
             None => break,
         }

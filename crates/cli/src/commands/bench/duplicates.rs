@@ -82,11 +82,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
                 for c in &page.items {
                     pairs.insert(sorted(&c.a.id, &c.b.id));
                 }
-                match page
-                    .next
-                    .as_deref()
-                    .and_then(leadline_store::page::Cursor::decode)
-                {
+                match page.next_cursor() {
                     Some(c) => cursor = Some(c),
                     None => break,
                 }
