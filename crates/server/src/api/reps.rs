@@ -68,6 +68,7 @@ pub struct RepPage {
     responses(
         (status = 200, description = "The reps, by email", body = RepPage),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this", body = ErrorBody),
     )
 )]
 pub async fn list(State(st): State<AppState>, caller: ApiCaller) -> Result<Json<RepPage>, ApiError> {
@@ -90,6 +91,7 @@ pub async fn list(State(st): State<AppState>, caller: ApiCaller) -> Result<Json<
     responses(
         (status = 200, description = "The profile", body = RepView),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     )
 )]
@@ -207,6 +209,7 @@ pub async fn update(
     responses(
         (status = 200, description = "`{time_zone, hours, holidays}`", body = Object),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this", body = ErrorBody),
     )
 )]
 pub async fn get_calendar(
@@ -356,6 +359,7 @@ pub(crate) async fn followup_report(
     responses(
         (status = 200, description = "The report", body = FollowupReport),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this", body = ErrorBody),
         (status = 422, description = "A bad `by`, `from` or `to` (named in `field`)", body = ErrorBody),
     )
 )]

@@ -39,6 +39,7 @@ pub struct RoutingRules {
     responses(
         (status = 200, description = "The rules, in order", body = RoutingRules),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key's role may not do this", body = ErrorBody),
     )
 )]
 pub async fn get_rules(
