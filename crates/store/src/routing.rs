@@ -26,8 +26,8 @@ mod read;
 mod reps;
 mod work;
 
-pub use outbox::ROUTE_JOB;
 pub use manage::{RepOverview, RoutePreview, WaitingLead};
+pub use outbox::ROUTE_JOB;
 pub use read::AssignmentRecord;
 pub use reps::RepProfile;
 

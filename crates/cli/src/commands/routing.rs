@@ -135,7 +135,11 @@ async fn find_lead(store: &Store, key: &str) -> anyhow::Result<String> {
     let page = store.list_leads(&filter, None, 10).await?;
     page.items
         .into_iter()
-        .find(|l| l.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(key)))
+        .find(|l| {
+            l.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(key))
+        })
         .map(|l| l.id)
         .ok_or_else(|| anyhow!("no lead has the email {key}"))
 }
@@ -149,7 +153,10 @@ pub async fn routing(store: Store, cmd: RoutingCommand) -> anyhow::Result<ExitCo
             let users = store.list_users().await?;
             // Reps are ids in the file; a comment names each one.
             for line in toml::to_string_pretty(&file)?.lines() {
-                match users.iter().find(|u| line.contains(&format!("\"{}\"", u.id))) {
+                match users
+                    .iter()
+                    .find(|u| line.contains(&format!("\"{}\"", u.id)))
+                {
                     Some(u) => println!("{line}  # {}", u.email),
                     None => println!("{line}"),
                 }
@@ -185,7 +192,12 @@ async fn preview(store: &Store, key: &str) -> anyhow::Result<()> {
     }
     match (p.decision.rule(), p.decision.owner()) {
         (Some(rule), Some(owner)) => {
-            println!("rule {} '{}' fires: {}", rule.index + 1, rule.name, email(owner));
+            println!(
+                "rule {} '{}' fires: {}",
+                rule.index + 1,
+                rule.name,
+                email(owner)
+            );
             let due = |t: Option<i64>| t.map_or_else(|| "no deadline".to_owned(), rfc3339);
             println!(
                 "accept by {}; first touch by {}",
@@ -202,7 +214,9 @@ async fn preview(store: &Store, key: &str) -> anyhow::Result<()> {
 /// `FROM..UNTIL`, either side optional.
 fn window(text: &str) -> anyhow::Result<(Option<i64>, Option<i64>)> {
     let Some((from, until)) = text.split_once("..") else {
-        bail!("--out-of-office {text:?}: expected FROM..UNTIL, e.g. 2026-12-24T00:00:00Z..2027-01-04T09:00:00Z");
+        bail!(
+            "--out-of-office {text:?}: expected FROM..UNTIL, e.g. 2026-12-24T00:00:00Z..2027-01-04T09:00:00Z"
+        );
     };
     let time = |s: &str, which: &str| -> anyhow::Result<Option<i64>> {
         let s = s.trim();
@@ -239,11 +253,10 @@ pub async fn rep(store: Store, cmd: RepCommand) -> anyhow::Result<ExitCode> {
         RepCommand::List => {
             let opt = |t: Option<i64>| t.map_or_else(String::new, rfc3339);
             for r in store.rep_overviews().await? {
-                let cal = r
-                    .profile
-                    .calendar
-                    .as_ref()
-                    .map_or_else(|| "team calendar".to_owned(), |c| format!("own ({})", c.time_zone));
+                let cal = r.profile.calendar.as_ref().map_or_else(
+                    || "team calendar".to_owned(),
+                    |c| format!("own ({})", c.time_zone),
+                );
                 let ooo = match (r.profile.out_of_office_from, r.profile.out_of_office_until) {
                     (None, None) => String::new(),
                     (f, u) => format!("out of office {}..{}", opt(f), opt(u)),

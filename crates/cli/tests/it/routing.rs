@@ -44,7 +44,16 @@ async fn a_manager_sets_rules_from_a_file_previews_a_lead_and_sends_a_rep_away()
     std::fs::write(&list, "email,country\nlee@acme.example,US\n").unwrap();
     ok(&db, &["import", list.to_str().unwrap()]);
     for name in ["ana", "ben"] {
-        ok(&db, &["user", "add", &format!("{name}@seller.example"), "--role", "sales"]);
+        ok(
+            &db,
+            &[
+                "user",
+                "add",
+                &format!("{name}@seller.example"),
+                "--role",
+                "sales",
+            ],
+        );
     }
     let cal = dir.path().join("always.json");
     std::fs::write(
@@ -61,7 +70,10 @@ async fn a_manager_sets_rules_from_a_file_previews_a_lead_and_sends_a_rep_away()
     let out = run(&db, &["routing", "set", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.toml:2:") && err.contains("routing[0].when"), "{err}");
+    assert!(
+        err.contains("bad.toml:2:") && err.contains("routing[0].when"),
+        "{err}"
+    );
     let out = run(&db, &["routing", "set", "/no/such/rules.toml"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /no/such/rules.toml"));
 
@@ -70,28 +82,58 @@ async fn a_manager_sets_rules_from_a_file_previews_a_lead_and_sends_a_rep_away()
     ok(&db, &["routing", "set", file.to_str().unwrap()]);
     let shown = ok(&db, &["routing", "show"]);
     assert!(shown.contains("name = \"Inbound team\""), "{shown}");
-    assert!(shown.contains("# ben@seller.example"), "reps are named: {shown}");
+    assert!(
+        shown.contains("# ben@seller.example"),
+        "reps are named: {shown}"
+    );
 
     let preview = ok(&db, &["routing", "preview", "lee@acme.example"]);
-    assert!(preview.contains("rule 'Germany' did not match"), "{preview}");
-    assert!(preview.contains("rule 2 'Inbound team' fires: ana@seller.example"), "{preview}");
+    assert!(
+        preview.contains("rule 'Germany' did not match"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("rule 2 'Inbound team' fires: ana@seller.example"),
+        "{preview}"
+    );
     assert!(preview.contains("accept by 20"), "a deadline: {preview}");
 
     ok(
         &db,
-        &["rep", "set", "ana@seller.example", "--out-of-office", "2020-01-01T00:00:00Z.."],
+        &[
+            "rep",
+            "set",
+            "ana@seller.example",
+            "--out-of-office",
+            "2020-01-01T00:00:00Z..",
+        ],
     );
     let preview = ok(&db, &["routing", "preview", "lee@acme.example"]);
-    assert!(preview.contains("ana@seller.example skipped: out of office"), "{preview}");
+    assert!(
+        preview.contains("ana@seller.example skipped: out of office"),
+        "{preview}"
+    );
     assert!(preview.contains("fires: ben@seller.example"), "{preview}");
     let reps = ok(&db, &["rep", "list"]);
     assert!(reps.contains("out of office 2020-01-01"), "{reps}");
 
-    let out = run(&db, &["rep", "set", "ana@seller.example", "--out-of-office", "tomorrow"]);
+    let out = run(
+        &db,
+        &[
+            "rep",
+            "set",
+            "ana@seller.example",
+            "--out-of-office",
+            "tomorrow",
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("FROM..UNTIL"));
     ok(&db, &["rep", "set", "ana@seller.example", "--back"]);
     let preview = ok(&db, &["routing", "preview", "lee@acme.example"]);
-    assert!(preview.contains("fires: ana@seller.example"), "back again: {preview}");
+    assert!(
+        preview.contains("fires: ana@seller.example"),
+        "back again: {preview}"
+    );
 }
 
 #[tokio::test]
@@ -101,7 +143,10 @@ async fn the_followup_report_reads_the_same_over_the_api_as_on_the_command_line(
     let list = dir.path().join("list.csv");
     std::fs::write(&list, "email\nada@initech.example\nbo@globex.example\n").unwrap();
     ok(&db, &["import", list.to_str().unwrap()]);
-    ok(&db, &["user", "add", "ana@seller.example", "--role", "sales"]);
+    ok(
+        &db,
+        &["user", "add", "ana@seller.example", "--role", "sales"],
+    );
     let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,
@@ -124,7 +169,14 @@ async fn the_followup_report_reads_the_same_over_the_api_as_on_the_command_line(
         ok(&db, &["stage", id, "mql", "--reason", "asked for a demo"]);
     }
     let then = leadline_store::now_ms() - 10 * 3_600_000;
-    assert_eq!(store.route_pending(leadline_store::now_ms(), 100).await.unwrap().assigned, 2);
+    assert_eq!(
+        store
+            .route_pending(leadline_store::now_ms(), 100)
+            .await
+            .unwrap()
+            .assigned,
+        2
+    );
     store.close().await;
 
     let key = ok(&db, &["apikey", "create", "report"]);
@@ -147,11 +199,16 @@ async fn the_followup_report_reads_the_same_over_the_api_as_on_the_command_line(
     // The CLI's window is `--days` before `--as-of`: three days cover both assignments.
     let cli: serde_json::Value = serde_json::from_str(&ok(
         &db,
-        &["report", "followup", "--days", "3", "--as-of", &to, "--format", "json"],
+        &[
+            "report", "followup", "--days", "3", "--as-of", &to, "--format", "json",
+        ],
     ))
     .unwrap();
     assert_eq!(api["items"], cli, "{api}");
     assert_eq!(cli[0]["key"], "ana@seller.example");
-    assert_eq!(cli[0]["never_touched"], 2, "two days on, neither was touched");
+    assert_eq!(
+        cli[0]["never_touched"], 2,
+        "two days on, neither was touched"
+    );
     assert_eq!(api["never_touched"].as_array().unwrap().len(), 2);
 }

@@ -36,8 +36,16 @@ fn member(local: &str, weight: Option<i64>) -> Member {
 /// The demo's rules, in order; reps by email.
 pub fn routing_rules() -> Vec<RoutingRule> {
     vec![
-        owner_rule("DACH territory", r#"country in ("DE", "AT", "CH")"#, "lukas.schmidt"),
-        owner_rule("UK & Ireland territory", r#"country in ("GB", "IE")"#, "grace.thompson"),
+        owner_rule(
+            "DACH territory",
+            r#"country in ("DE", "AT", "CH")"#,
+            "lukas.schmidt",
+        ),
+        owner_rule(
+            "UK & Ireland territory",
+            r#"country in ("GB", "IE")"#,
+            "grace.thompson",
+        ),
         owner_rule(
             "EMEA territory",
             r#"country in ("FR", "NL", "SE", "ES", "IT", "ZA")"#,
@@ -54,7 +62,10 @@ pub fn routing_rules() -> Vec<RoutingRule> {
             assign: Assign {
                 team: Some("na-account-executives".into()),
                 method: Some("weighted".into()),
-                members: vec![member("liam.oconnor", Some(2)), member("ethan.brooks", Some(1))],
+                members: vec![
+                    member("liam.oconnor", Some(2)),
+                    member("ethan.brooks", Some(1)),
+                ],
                 owner: None,
             },
             account_owner_first: true,
@@ -99,14 +110,55 @@ pub fn rep_calendars() -> Vec<(String, Calendar)> {
         holidays: vec![],
     };
     vec![
-        (rep("liam.oconnor"), weekdays("America/New_York", "08:30-17:30", &["2026-12-25", "2027-01-01"])),
-        (rep("ethan.brooks"), weekdays("America/Los_Angeles", "08:00-17:00", &["2026-12-25", "2027-01-01"])),
-        (rep("isabella.garcia"), weekdays("America/New_York", "07:00-19:00", &[])),
+        (
+            rep("liam.oconnor"),
+            weekdays(
+                "America/New_York",
+                "08:30-17:30",
+                &["2026-12-25", "2027-01-01"],
+            ),
+        ),
+        (
+            rep("ethan.brooks"),
+            weekdays(
+                "America/Los_Angeles",
+                "08:00-17:00",
+                &["2026-12-25", "2027-01-01"],
+            ),
+        ),
+        (
+            rep("isabella.garcia"),
+            weekdays("America/New_York", "07:00-19:00", &[]),
+        ),
         (rep("marcus.lee"), around_the_clock),
-        (rep("grace.thompson"), weekdays("Europe/London", "09:00-17:30", &["2026-12-25", "2026-12-28"])),
-        (rep("sofia.rossi"), weekdays("Europe/Rome", "09:00-18:00", &["2026-12-08", "2026-12-25"])),
-        (rep("lukas.schmidt"), weekdays("Europe/Berlin", "08:00-16:30", &["2026-12-24", "2026-12-25", "2026-12-26"])),
-        (rep("noah.kim"), weekdays("Australia/Sydney", "09:00-17:00", &["2026-12-25", "2026-12-26"])),
+        (
+            rep("grace.thompson"),
+            weekdays(
+                "Europe/London",
+                "09:00-17:30",
+                &["2026-12-25", "2026-12-28"],
+            ),
+        ),
+        (
+            rep("sofia.rossi"),
+            weekdays("Europe/Rome", "09:00-18:00", &["2026-12-08", "2026-12-25"]),
+        ),
+        (
+            rep("lukas.schmidt"),
+            weekdays(
+                "Europe/Berlin",
+                "08:00-16:30",
+                &["2026-12-24", "2026-12-25", "2026-12-26"],
+            ),
+        ),
+        (
+            rep("noah.kim"),
+            weekdays(
+                "Australia/Sydney",
+                "09:00-17:00",
+                &["2026-12-25", "2026-12-26"],
+            ),
+        ),
     ]
 }
 
@@ -133,7 +185,11 @@ mod tests {
             cal.validate().unwrap();
         }
         for r in routing_rules() {
-            let named = r.assign.owner.iter().chain(r.assign.members.iter().map(|m| &m.rep));
+            let named = r
+                .assign
+                .owner
+                .iter()
+                .chain(r.assign.members.iter().map(|m| &m.rep));
             for e in named {
                 assert!(users.contains(e), "{e}");
             }

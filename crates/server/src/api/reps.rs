@@ -71,7 +71,10 @@ pub struct RepPage {
         (status = 403, description = "The key's role may not do this", body = ErrorBody),
     )
 )]
-pub async fn list(State(st): State<AppState>, caller: ApiCaller) -> Result<Json<RepPage>, ApiError> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<RepPage>, ApiError> {
     caller.require(Role::Viewer)?;
     let items = st.store.rep_overviews().await?;
     Ok(Json(RepPage {
@@ -311,7 +314,10 @@ pub(crate) async fn followup_report(
         "source" => By::Source,
         "month" => By::Month,
         _ => {
-            return Err(ApiError::invalid("by", "`by` must be rep, team, source or month"));
+            return Err(ApiError::invalid(
+                "by",
+                "`by` must be rep, team, source or month",
+            ));
         }
     };
     let to = match q.to.as_deref().filter(|t| !t.trim().is_empty()) {

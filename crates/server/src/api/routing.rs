@@ -56,14 +56,16 @@ pub async fn get_rules(
 /// Checks `rules` as routing would, naming the field at fault as the API spells it
 /// (`rules[2].when`, `rules[0].assign.members[1].capacity`).
 pub(crate) fn check_rules(rules: &[RoutingRule]) -> Result<(), ApiError> {
-    leadline_core::routing::compile(rules).map(|_| ()).map_err(|e| {
-        let field = e.field.replacen("routing[", "rules[", 1);
-        let message = match e.name.as_str() {
-            "" => e.detail(),
-            name => format!("rule '{name}': {}", e.detail()),
-        };
-        ApiError::invalid(field, message)
-    })
+    leadline_core::routing::compile(rules)
+        .map(|_| ())
+        .map_err(|e| {
+            let field = e.field.replacen("routing[", "rules[", 1);
+            let message = match e.name.as_str() {
+                "" => e.detail(),
+                name => format!("rule '{name}': {}", e.detail()),
+            };
+            ApiError::invalid(field, message)
+        })
 }
 
 /// Replaces the routing rules; the rest of the policy stays as it is. Waiting leads are
@@ -182,7 +184,11 @@ pub(crate) async fn find_lead(st: &AppState, key: &str) -> Result<Option<String>
     Ok(page
         .items
         .into_iter()
-        .find(|l| l.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(key)))
+        .find(|l| {
+            l.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(key))
+        })
         .map(|l| l.id))
 }
 

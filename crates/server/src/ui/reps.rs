@@ -125,7 +125,9 @@ fn parse_local(v: &str) -> Result<Option<i64>, String> {
         .iter()
         .find_map(|c| parse_rfc3339(c))
         .map(Some)
-        .ok_or_else(|| format!("expected a date and time such as 2026-12-24T09:00 (UTC), got {v:?}"))
+        .ok_or_else(|| {
+            format!("expected a date and time such as 2026-12-24T09:00 (UTC), got {v:?}")
+        })
 }
 
 /// For the `datetime-local` inputs: `2026-12-24T09:00`.
@@ -191,7 +193,11 @@ async fn list_page(
 }
 
 /// `POST /reps/team_calendar` (marketer+).
-pub async fn save_team(State(st): State<AppState>, user: UiUser, body: axum::body::Bytes) -> Response {
+pub async fn save_team(
+    State(st): State<AppState>,
+    user: UiUser,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Marketer, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -226,7 +232,15 @@ pub async fn detail(State(st): State<AppState>, user: UiUser, Path(id): Path<Str
         .clone()
         .unwrap_or_else(|| CalendarForm::of(&team));
     let own = rep.profile.calendar.is_some();
-    detail_page(&st, &user, &row, cal, own, (&row.ooo_from, &row.ooo_until), &Errors::new())
+    detail_page(
+        &st,
+        &user,
+        &row,
+        cal,
+        own,
+        (&row.ooo_from, &row.ooo_until),
+        &Errors::new(),
+    )
 }
 
 fn detail_page(
@@ -283,7 +297,15 @@ pub async fn save(
     }
     if !errors.is_empty() {
         let row = rep_row(&rep, leadline_store::now_ms());
-        return detail_page(&st, &user, &row, form, own, (&ooo_from, &ooo_until), &errors);
+        return detail_page(
+            &st,
+            &user,
+            &row,
+            form,
+            own,
+            (&ooo_from, &ooo_until),
+            &errors,
+        );
     }
     let profile = RepProfile {
         calendar: own.then_some(cal),

@@ -80,7 +80,11 @@ fn row(index: usize, r: &RoutingRule, reps: &[RepChoice]) -> RuleRow {
 
 /// The sales reps the form offers, by email.
 pub(crate) async fn rep_choices(st: &AppState) -> Result<Vec<RepChoice>, Response> {
-    let reps = st.store.rep_overviews().await.map_err(common::store_error)?;
+    let reps = st
+        .store
+        .rep_overviews()
+        .await
+        .map_err(common::store_error)?;
     Ok(reps
         .into_iter()
         .filter(|r| !r.disabled)
@@ -137,7 +141,11 @@ async fn render(
         .into_iter()
         .map(|w| minijinja::context! { lead_id => w.lead_id, email => w.email, reason => w.reason, retry_at => w.retry_at })
         .collect();
-    let rows: Vec<RuleRow> = rules.iter().enumerate().map(|(i, r)| row(i, r, reps)).collect();
+    let rows: Vec<RuleRow> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| row(i, r, reps))
+        .collect();
     let member_order: Vec<&str> = form.members.iter().map(|m| m.rep.id.as_str()).collect();
     let ctx = minijinja::context! {
         user => user.context(), page => "routing", rules => Value::from(Serde(&rows)),
@@ -180,11 +188,14 @@ fn same_rule(rules: &[RoutingRule], index: usize, name: &str) -> bool {
     rules.get(index).is_some_and(|r| r.name == name)
 }
 
-const CHANGED: &str =
-    "The rules changed since this page was opened (someone else saved them); reload the page and try again.";
+const CHANGED: &str = "The rules changed since this page was opened (someone else saved them); reload the page and try again.";
 
 /// `POST /routing/rules` (marketer+): adds a rule at the end, or replaces rule `index`.
-pub async fn save_rule(State(st): State<AppState>, user: UiUser, body: axum::body::Bytes) -> Response {
+pub async fn save_rule(
+    State(st): State<AppState>,
+    user: UiUser,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Marketer, &body) {
         Ok(f) => f,
         Err(r) => return r,

@@ -141,7 +141,12 @@ impl RuleForm {
             orig_name: get("orig_name"),
             name: get("name"),
             when: get("when"),
-            target: if get("target") == "owner" { "owner" } else { "team" }.into(),
+            target: if get("target") == "owner" {
+                "owner"
+            } else {
+                "team"
+            }
+            .into(),
             owner: get("owner"),
             team: get("team"),
             method: get("method"),
@@ -156,7 +161,10 @@ impl RuleForm {
             ("first_touch_within_hours", &form.first_touch_within_hours),
         ] {
             if !v.is_empty() && v.parse::<f64>().is_err() {
-                errors.insert(k.into(), "must be a number of business hours, such as 4 or 1.5".into());
+                errors.insert(
+                    k.into(),
+                    "must be a number of business hours, such as 4 or 1.5".into(),
+                );
             }
         }
         for m in form.members.iter().filter(|m| m.checked) {
@@ -197,7 +205,11 @@ impl RuleForm {
             when: self.when.trim().to_owned(),
             assign: Assign {
                 owner: if is_team { None } else { text(&self.owner) },
-                team: if is_team { Some(self.team.trim().to_owned()) } else { None },
+                team: if is_team {
+                    Some(self.team.trim().to_owned())
+                } else {
+                    None
+                },
                 method: if is_team { text(method) } else { None },
                 members,
             },
@@ -278,7 +290,12 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         let rule = form.rule();
         assert_eq!(rule.assign.team.as_deref(), Some("inbound"));
-        let members: Vec<_> = rule.assign.members.iter().map(|m| (m.rep.as_str(), m.weight)).collect();
+        let members: Vec<_> = rule
+            .assign
+            .members
+            .iter()
+            .map(|m| (m.rep.as_str(), m.weight))
+            .collect();
         assert_eq!(members, [("c", None), ("a", Some(2))]);
         assert_eq!(rule.accept_within_hours, Some(4.0));
         assert!(rule.assign.owner.is_none());

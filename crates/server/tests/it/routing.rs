@@ -91,7 +91,10 @@ async fn the_preview_says_which_rule_fires_and_skips_a_rep_who_is_out_of_office(
         .await;
 
     let r = app
-        .api_post("/api/v1/routing/preview", &json!({"lead_id": "lee@acme.example"}))
+        .api_post(
+            "/api/v1/routing/preview",
+            &json!({"lead_id": "lee@acme.example"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let p = r.json();
@@ -102,7 +105,10 @@ async fn the_preview_says_which_rule_fires_and_skips_a_rep_who_is_out_of_office(
     assert_eq!(p["owner"]["email"], "ana@seller.example");
     let why = p["explanation"].to_string();
     assert!(why.contains("rule 'Germany' did not match"), "{why}");
-    assert!(p["accept_due_at"].is_string() && p["touch_due_at"].is_string(), "{p}");
+    assert!(
+        p["accept_due_at"].is_string() && p["touch_due_at"].is_string(),
+        "{p}"
+    );
 
     // Ana is away: the team passes her over, and the preview says so.
     let away = json!({"out_of_office_from": "2020-01-01T00:00:00Z", "out_of_office_until": "2999-01-01T00:00:00Z"});
@@ -110,15 +116,24 @@ async fn the_preview_says_which_rule_fires_and_skips_a_rep_who_is_out_of_office(
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["out_of_office_until"], "2999-01-01T00:00:00Z");
     let p = app
-        .api_post("/api/v1/routing/preview", &json!({"lead_id": "lee@acme.example"}))
+        .api_post(
+            "/api/v1/routing/preview",
+            &json!({"lead_id": "lee@acme.example"}),
+        )
         .await
         .json();
     assert_eq!(p["owner"]["email"], "ben@seller.example", "{p}");
     let why = p["explanation"].to_string();
-    assert!(why.contains("ana@seller.example skipped: out of office"), "{why}");
+    assert!(
+        why.contains("ana@seller.example skipped: out of office"),
+        "{why}"
+    );
 
     let e = app
-        .api_post("/api/v1/routing/preview", &json!({"lead_id": "nobody@acme.example"}))
+        .api_post(
+            "/api/v1/routing/preview",
+            &json!({"lead_id": "nobody@acme.example"}),
+        )
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "lead_id");
@@ -197,7 +212,10 @@ async fn a_manager_adds_a_rule_through_the_form_and_sees_a_bad_condition_beside_
     ];
     let r = app.post_form("/routing/rules", &form, Some(&cookie)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("id=\"e-when\""), "the error sits beside the condition");
+    assert!(
+        r.text.contains("id=\"e-when\""),
+        "the error sits beside the condition"
+    );
     assert!(app.store.policy().routing.is_empty());
 
     form[2] = ("when", "");
