@@ -163,8 +163,8 @@ test('a manager builds a rule, tests a lead, sends a rep away and reads the foll
     box = await preview(page);
     said = await box.innerText();
     assert.ok(said.includes(`goes to ${other}`), `the other rep takes it: ${said}`);
-    const skipped = await page.locator('#preview-skipped').innerText();
-    assert.ok(skipped.includes(chosen) && skipped.includes('out of office'), skipped);
+    const why = await page.locator('#preview-explanation').innerText();
+    assert.ok(why.includes(`${chosen} skipped: out of office`), why);
 
     // The follow-up report, from the nav: period controls, table, CSV.
     await page.getByRole('link', { name: 'Follow-up', exact: true }).click();

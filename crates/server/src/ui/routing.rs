@@ -24,8 +24,9 @@ struct RuleRow {
     target: String,
     members: Vec<String>,
     account_owner_first: bool,
-    accept_within_hours: Option<f64>,
-    first_touch_within_hours: Option<f64>,
+    /// Hours as people write them (`4`, `1.5`).
+    accept_within_hours: Option<String>,
+    first_touch_within_hours: Option<String>,
 }
 
 fn email_of(reps: &[RepChoice], id: &str) -> String {
@@ -73,8 +74,8 @@ fn row(index: usize, r: &RoutingRule, reps: &[RepChoice]) -> RuleRow {
         target,
         members,
         account_owner_first: r.account_owner_first,
-        accept_within_hours: r.accept_within_hours,
-        first_touch_within_hours: r.first_touch_within_hours,
+        accept_within_hours: r.accept_within_hours.map(|h| h.to_string()),
+        first_touch_within_hours: r.first_touch_within_hours.map(|h| h.to_string()),
     }
 }
 
