@@ -232,3 +232,34 @@ async fn a_manager_adds_a_rule_through_the_form_and_sees_a_bad_condition_beside_
     let r = app.get_with_cookie("/reports/followup", &viewer).await;
     assert_eq!(r.status, StatusCode::OK, "leaders read the report");
 }
+
+#[tokio::test]
+async fn a_rep_may_set_their_own_absence_but_not_a_colleagues() {
+    let app = spawn_app().await;
+    let (_, b) = two_reps(&app).await;
+    let cookie = app.session("cy@seller.example", "sales").await;
+    let me = app
+        .store
+        .rep_overviews()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.email == "cy@seller.example")
+        .unwrap()
+        .user_id;
+    let away = json!({"out_of_office_from": "2026-12-24T00:00:00Z", "out_of_office_until": "2027-01-04T09:00:00Z"});
+    let put = |id: String| {
+        send(
+            app.http
+                .put(app.url(&format!("/api/v1/reps/{id}")))
+                .header(reqwest::header::COOKIE, &cookie)
+                .json(&away),
+        )
+    };
+    let r = put(me).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["out_of_office_from"], "2026-12-24T00:00:00Z");
+    put(b)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+}
