@@ -91,16 +91,16 @@ async fn read_rules(store: &Store, file: &Path) -> anyhow::Result<Vec<RoutingRul
         anyhow!("{name}{at}: {}", e.message().trim())
     })?;
     let mut rules = parsed.routing;
-    let users = store.list_users().await?;
+    // Routing only chooses among sales reps: any other name would be passed over every time.
+    let reps = store.rep_overviews().await?;
     let id_of = |v: &str, field: String| -> anyhow::Result<String> {
-        if !v.contains('@') {
-            return Ok(v.to_owned());
-        }
-        users
-            .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(v.trim()))
-            .map(|u| u.id.clone())
-            .ok_or_else(|| anyhow!("{name}: {field}: no user has the email {v:?}"))
+        let v = v.trim();
+        reps.iter()
+            .find(|r| r.user_id == v || r.email.eq_ignore_ascii_case(v))
+            .map(|r| r.user_id.clone())
+            .ok_or_else(|| {
+                anyhow!("{name}: {field}: {v:?} is not a sales rep (see `leadline rep list`)")
+            })
     };
     for (i, r) in rules.iter_mut().enumerate() {
         if let Some(o) = &r.assign.owner {

@@ -74,6 +74,13 @@ async fn a_manager_sets_rules_from_a_file_previews_a_lead_and_sends_a_rep_away()
         err.contains("bad.toml:2:") && err.contains("routing[0].when"),
         "{err}"
     );
+    std::fs::write(&bad, RULES.replace("ben@seller", "bob@seller")).unwrap();
+    let err = String::from_utf8_lossy(&run(&db, &["routing", "set", bad.to_str().unwrap()]).stderr)
+        .into_owned();
+    assert!(
+        err.contains("routing[1].assign.members[1].rep") && err.contains("is not a sales rep"),
+        "{err}"
+    );
     let out = run(&db, &["routing", "set", "/no/such/rules.toml"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /no/such/rules.toml"));
 

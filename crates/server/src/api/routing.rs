@@ -68,6 +68,40 @@ pub(crate) fn check_rules(rules: &[RoutingRule]) -> Result<(), ApiError> {
         })
 }
 
+/// Checks that every owner and member a rule names is a sales rep (a user id with the
+/// `sales` role): routing only ever chooses among them, so any other id would be passed over
+/// on every lead.
+pub(crate) async fn check_reps(st: &AppState, rules: &[RoutingRule]) -> Result<(), ApiError> {
+    let reps: Vec<String> = st
+        .store
+        .rep_overviews()
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
+    let known = |id: &str| reps.iter().any(|r| r == id.trim());
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(o) = r.assign.owner.as_deref().filter(|o| !known(o)) {
+            return Err(ApiError::invalid(
+                format!("rules[{i}].assign.owner"),
+                format!("{o:?} is not a sales rep's user id (see GET /api/v1/reps)"),
+            ));
+        }
+        for (j, m) in r.assign.members.iter().enumerate() {
+            if !known(&m.rep) {
+                return Err(ApiError::invalid(
+                    format!("rules[{i}].assign.members[{j}].rep"),
+                    format!(
+                        "{:?} is not a sales rep's user id (see GET /api/v1/reps)",
+                        m.rep
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Replaces the routing rules; the rest of the policy stays as it is. Waiting leads are
 /// routed with the new rules at their next retry.
 #[utoipa::path(
@@ -81,7 +115,7 @@ pub(crate) fn check_rules(rules: &[RoutingRule]) -> Result<(), ApiError> {
         (status = 200, description = "Saved; the rules now in force", body = RoutingRules),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
         (status = 403, description = "Needs the marketer role", body = ErrorBody),
-        (status = 422, description = "A rule that does not check; `field` names it, e.g. `rules[2].when`", body = ErrorBody),
+        (status = 422, description = "A rule that does not check, or names someone who is not a sales rep; `field` names it, e.g. `rules[2].when`", body = ErrorBody),
     )
 )]
 pub async fn put_rules(
@@ -91,6 +125,7 @@ pub async fn put_rules(
 ) -> Result<Json<RoutingRules>, ApiError> {
     caller.require(Role::Marketer)?;
     check_rules(&body.rules)?;
+    check_reps(&st, &body.rules).await?;
     st.store.set_routing_rules(body.rules).await?;
     Ok(Json(RoutingRules {
         rules: st.store.policy().routing.clone(),

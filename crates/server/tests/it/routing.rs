@@ -78,6 +78,13 @@ async fn routing_rules_are_replaced_whole_and_a_bad_rule_names_its_field() {
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "rules[1].assign.members[0].capacity");
 
+    let mut bad = rules(&a, &b);
+    bad["rules"][1]["assign"]["members"][1]["rep"] = json!("someone-else");
+    let e = api_put(&app, "/api/v1/routing/rules", &bad)
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    assert_eq!(e["error"]["field"], "rules[1].assign.members[1].rep");
+
     let got = app.api_get("/api/v1/routing/rules").await.json();
     assert_eq!(got["rules"][1]["when"], "", "refused rules are not saved");
 }
