@@ -147,3 +147,26 @@ pub async fn csv_download(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_written_as_text() {
+        let report = FollowupReport {
+            by: "source".into(),
+            from: String::new(),
+            to: String::new(),
+            items: vec![FollowupRow {
+                key: "=HYPERLINK(\"http://evil.example\")".into(),
+                assigned: 1,
+                ..FollowupRow::default()
+            }],
+            never_touched: vec![],
+        };
+        let text = String::from_utf8(to_csv(&report).unwrap()).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.starts_with("\"'=HYPERLINK("), "{row}");
+    }
+}

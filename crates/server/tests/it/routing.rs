@@ -270,3 +270,43 @@ async fn a_rep_may_set_their_own_absence_but_not_a_colleagues() {
         .await
         .assert_error(StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn the_rep_form_shows_a_bad_weekday_beside_its_field_and_the_report_downloads_as_csv() {
+    let app = spawn_app().await;
+    let (a, _) = two_reps(&app).await;
+    let cookie = app.session("ops@vendor.example", "marketer").await;
+    let page = app.get_with_cookie(&format!("/reps/{a}"), &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let csrf = hidden_value(&page.text, "csrf").unwrap();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("calendar", "own"),
+        ("time_zone", "Europe/Berlin"),
+        ("hours_monday", "9 to 5"),
+        ("out_of_office_from", ""),
+        ("out_of_office_until", ""),
+    ];
+    let r = app
+        .post_form(&format!("/reps/{a}"), &form, Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"e-hours_monday\""), "{}", r.text);
+    let mut ok = form;
+    ok[3] = ("hours_monday", "09:00-17:00");
+    ok[4] = ("out_of_office_from", "2026-12-24T00:00");
+    let r = app
+        .post_form(&format!("/reps/{a}"), &ok, Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let rep = app.api_get(&format!("/api/v1/reps/{a}")).await.json();
+    assert_eq!(rep["calendar"]["time_zone"], "Europe/Berlin");
+    assert_eq!(rep["out_of_office_from"], "2026-12-24T00:00:00Z");
+
+    let csv = app
+        .get_with_cookie("/reports/followup.csv?by=team", &cookie)
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.content_type().starts_with("text/csv"));
+    assert!(csv.text.starts_with("key,assigned,"), "{}", csv.text);
+}
