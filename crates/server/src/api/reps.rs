@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use leadline_core::business_hours::Calendar;
 use leadline_core::followup::{self, By, FollowupRow};
 use leadline_core::time::{parse_rfc3339, rfc3339};
-use leadline_store::routing::{RepOverview, RepProfile};
+use leadline_store::routing::RepOverview;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{ApiCaller, Role};
@@ -192,12 +192,15 @@ pub async fn update(
     let from = time_field(body.out_of_office_from.as_deref(), "out_of_office_from")?;
     let until = time_field(body.out_of_office_until.as_deref(), "out_of_office_until")?;
     check_window(from, until)?;
-    rep_or_404(&st, &user_id).await?;
-    let profile = RepProfile {
-        calendar: body.calendar,
-        out_of_office_from: from,
-        out_of_office_until: until,
+    let mut profile = match st.store.rep_overview(&user_id).await {
+        Ok(r) => r.profile,
+        Err(leadline_store::StoreError::NotFound) => return Err(ApiError::not_found("user")),
+        Err(e) => return Err(e.into()),
     };
+    // Whatever else a profile holds stays as it is.
+    profile.calendar = body.calendar;
+    profile.out_of_office_from = from;
+    profile.out_of_office_until = until;
     st.store.set_rep_profile(&user_id, &profile).await?;
     rep_or_404(&st, &user_id).await.map(Json)
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leadline_core::business_hours::{Calendar, WeeklyHours};
 use leadline_core::time::{parse_rfc3339, rfc3339};
 use leadline_store::StoreError;
-use leadline_store::routing::{RepOverview, RepProfile};
+use leadline_store::routing::RepOverview;
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
@@ -307,11 +307,11 @@ pub async fn save(
             &errors,
         );
     }
-    let profile = RepProfile {
-        calendar: own.then_some(cal),
-        out_of_office_from: from,
-        out_of_office_until: until,
-    };
+    // Whatever else a profile holds stays as it is.
+    let mut profile = rep.profile;
+    profile.calendar = own.then_some(cal);
+    profile.out_of_office_from = from;
+    profile.out_of_office_until = until;
     match st.store.set_rep_profile(&id, &profile).await {
         Ok(()) => Redirect::to("/reps?saved=1").into_response(),
         Err(e) => common::store_error(e),
