@@ -227,6 +227,45 @@ pub(crate) async fn find_lead(st: &AppState, key: &str) -> Result<Option<String>
         .map(|l| l.id))
 }
 
+/// Users by id: their email and name.
+type UserNames = HashMap<String, (String, String)>;
+
+async fn user_names(st: &AppState) -> Result<UserNames, ApiError> {
+    Ok(st
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, (u.email, u.name)))
+        .collect())
+}
+
+/// Routing's explanations name reps by user id; people read emails.
+fn emails_for_ids(line: &str, users: &UserNames) -> String {
+    users
+        .iter()
+        .fold(line.to_owned(), |line, (id, (email, _))| {
+            line.replace(id.as_str(), email)
+        })
+}
+
+/// Waiting leads, at most `limit`, their reasons naming reps by email.
+pub(crate) async fn waiting_leads(st: &AppState, limit: i64) -> Result<Vec<Waiting>, ApiError> {
+    let users = user_names(st).await?;
+    Ok(st
+        .store
+        .routing_waiting(limit)
+        .await?
+        .into_iter()
+        .map(|w| Waiting {
+            lead_id: w.lead_id,
+            email: w.email,
+            reason: emails_for_ids(&w.reason, &users),
+            retry_at: rfc3339(w.retry_at),
+        })
+        .collect())
+}
+
 /// The preview for the lead `key` (id or email) at `now`, reps named by email.
 pub(crate) async fn preview(
     st: &AppState,
@@ -241,13 +280,7 @@ pub(crate) async fn preview(
         Err(StoreError::NotFound) => return Err(ApiError::not_found("lead")),
         other => other?,
     };
-    let users: HashMap<String, (String, String)> = st
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, (u.email, u.name)))
-        .collect();
+    let users = user_names(st).await?;
     let rep = |id: &str| RepRef {
         id: id.to_owned(),
         email: users.get(id).map(|u| u.0.clone()),
@@ -262,11 +295,7 @@ pub(crate) async fn preview(
     let explanation = d
         .explanation
         .iter()
-        .map(|line| {
-            users.iter().fold(line.clone(), |line, (id, (email, _))| {
-                line.replace(id.as_str(), email)
-            })
-        })
+        .map(|line| emails_for_ids(line, &users))
         .collect();
     let lead_email = st.store.get_lead(&lead_id).await?.email;
     Ok(RoutePreviewView {
@@ -389,17 +418,6 @@ pub async fn waiting(
         )
         .field("limit"));
     }
-    let items = st
-        .store
-        .routing_waiting(limit)
-        .await?
-        .into_iter()
-        .map(|w| Waiting {
-            lead_id: w.lead_id,
-            email: w.email,
-            reason: w.reason,
-            retry_at: rfc3339(w.retry_at),
-        })
-        .collect();
+    let items = waiting_leads(&st, limit).await?;
     Ok(Json(WaitingPage { items, next: None }))
 }

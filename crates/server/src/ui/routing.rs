@@ -134,14 +134,10 @@ async fn render(
         },
         None => (None, None),
     };
-    let waiting = match st.store.routing_waiting(20).await {
+    let waiting = match crate::api::routing::waiting_leads(st, 20).await {
         Ok(w) => w,
-        Err(e) => return common::store_error(e),
+        Err(e) => return e.into_response(),
     };
-    let waiting: Vec<Value> = waiting
-        .into_iter()
-        .map(|w| minijinja::context! { lead_id => w.lead_id, email => w.email, reason => w.reason, retry_at => w.retry_at })
-        .collect();
     let rows: Vec<RuleRow> = rules
         .iter()
         .enumerate()
@@ -153,7 +149,7 @@ async fn render(
         reps => Value::from(Serde(reps)), form => Value::from(Serde(form)),
         member_order => member_order.join(","), errors => Value::from(Serde(errors)),
         lead => lead, preview => preview.as_ref().map(|p| Value::from(Serde(p))),
-        preview_error => preview_error, waiting => waiting,
+        preview_error => preview_error, waiting => Value::from(Serde(&waiting)),
         saved => common::field(q, "saved").is_some(),
     };
     super::render_form(st, "routing.html", ctx, errors)

@@ -310,3 +310,44 @@ async fn the_rep_form_shows_a_bad_weekday_beside_its_field_and_the_report_downlo
     assert!(csv.content_type().starts_with("text/csv"));
     assert!(csv.text.starts_with("key,assigned,"), "{}", csv.text);
 }
+
+#[tokio::test]
+async fn a_sales_ready_lead_no_rule_takes_is_listed_as_waiting_with_the_reason() {
+    let app = spawn_app().await;
+    let (a, _) = two_reps(&app).await;
+    let germany =
+        json!({"rules": [{"name": "Germany", "when": "country = \"DE\"", "assign": {"owner": a}}]});
+    api_put(&app, "/api/v1/routing/rules", &germany).await;
+    let lead = app
+        .create_lead(&json!({"email": "lee@acme.example", "country": "US"}))
+        .await;
+    let id = lead["id"].as_str().unwrap();
+    let r = app
+        .api_post(
+            &format!("/api/v1/leads/{id}/stage"),
+            &json!({"stage": "mql", "reason": "asked for pricing"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The routing worker tries it within seconds; poll with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let items = loop {
+        let page = app.api_get("/api/v1/routing/waiting").await.json();
+        let items = page["items"].as_array().unwrap().clone();
+        if !items.is_empty() {
+            break items;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lead was never tried"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(items[0]["email"], "lee@acme.example");
+    let reason = items[0]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("no routing rule matched"), "{reason}");
+    assert!(reason.contains("Germany"), "{reason}");
+    let cookie = app.session("ops@vendor.example", "marketer").await;
+    let page = app.get_with_cookie("/routing", &cookie).await;
+    assert!(page.text.contains("lee@acme.example"), "listed on the page");
+}
