@@ -57,6 +57,12 @@ enum Command {
     /// Reports: `followup` (did sales accept and touch the leads in time?).
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// Routing rules: show them, set them from a `[[routing]]` TOML file, preview a lead.
+    #[command(subcommand)]
+    Routing(commands::routing::RoutingCommand),
+    /// Sales reps' working hours and out-of-office windows, and the team calendar.
+    #[command(subcommand)]
+    Rep(commands::routing::RepCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -112,6 +118,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Export(a) => commands::segments::export(open().await?, a).await,
         Command::Report(c) => commands::report::run(open().await?, c).await,
         Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
+        Command::Routing(c) => commands::routing::routing(open().await?, c).await,
+        Command::Rep(c) => commands::routing::rep(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

@@ -20,11 +20,13 @@ use crate::{Result, Store, StoreError};
 mod batch;
 mod followup;
 mod lead;
+mod manage;
 pub(crate) mod outbox;
 mod read;
 mod reps;
 mod work;
 
+pub use manage::{RepOverview, RoutePreview, WaitingLead};
 pub use outbox::ROUTE_JOB;
 pub use read::AssignmentRecord;
 pub use reps::RepProfile;

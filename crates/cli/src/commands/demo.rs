@@ -97,9 +97,56 @@ pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(Str
             store.create_source(name, &auth::random_token(24)).await?;
         }
     }
+    routing(store, now).await?;
     capture_events(store, seed, leads, now).await?;
     sales_outcomes(store, seed, now).await?;
+    let routed = store.route_pending(leadline_store::now_ms(), 1_000).await?;
+    eprintln!(
+        "routed the sales-ready leads: {} assigned, {} waiting",
+        routed.assigned, routed.waiting
+    );
     Ok((admin, password))
+}
+
+/// The demo's routing rules and rep calendars (`demo::routing_rules`), reps by user id; rules
+/// a team already set are kept. One AE is out of office this week, so previews show a rep
+/// passed over.
+async fn routing(store: &Store, now: i64) -> anyhow::Result<()> {
+    let users = store.list_users().await?;
+    let id = |email: &str| -> anyhow::Result<String> {
+        users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+            .map(|u| u.id.clone())
+            .ok_or_else(|| anyhow::anyhow!("demo user {email} is missing"))
+    };
+    store.reload_policy().await?;
+    if store.policy().routing.is_empty() {
+        let mut rules = demo::routing_rules();
+        for r in &mut rules {
+            if let Some(o) = &r.assign.owner {
+                r.assign.owner = Some(id(o)?);
+            }
+            for m in &mut r.assign.members {
+                m.rep = id(&m.rep)?;
+            }
+        }
+        store.set_routing_rules(rules).await?;
+    }
+    for (email, calendar) in demo::rep_calendars() {
+        let user = id(&email)?;
+        if store.rep_overview(&user).await?.profile.calendar.is_some() {
+            continue;
+        }
+        let away = email.starts_with("noah.kim@");
+        let profile = leadline_store::routing::RepProfile {
+            calendar: Some(calendar),
+            out_of_office_from: away.then_some(now - 86_400_000),
+            out_of_office_until: away.then_some(now + 6 * 86_400_000),
+        };
+        store.set_rep_profile(&user, &profile).await?;
+    }
+    Ok(())
 }
 
 /// Plays the demo sales team: moves the leads it worked through sal, sql, opportunity and

@@ -6,6 +6,7 @@ pub mod duplicates;
 pub mod import;
 pub mod policy;
 pub mod report;
+pub mod routing;
 pub mod score;
 pub mod segments;
 pub mod serve;

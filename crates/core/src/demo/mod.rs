@@ -19,6 +19,7 @@ mod events;
 mod journey;
 mod people;
 mod rng;
+mod routing;
 mod sales;
 mod story;
 
@@ -30,6 +31,7 @@ use crate::{CaptureEvent, Channel, Email};
 
 pub(crate) use events::Ctx;
 pub use events::DemoEvents;
+pub use routing::{rep_calendars, routing_rules};
 pub use sales::{SalesStep, sales_history};
 
 pub(crate) const DAY_MS: i64 = 86_400_000;

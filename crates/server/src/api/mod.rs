@@ -14,6 +14,8 @@ pub(crate) mod duplicates;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub mod openapi;
+pub(crate) mod reps;
+pub(crate) mod routing;
 pub(crate) mod scoring;
 pub(crate) mod segments;
 
@@ -72,6 +74,13 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
             duplicates::put_rules,
             duplicates::delete_rules
         ))
+        .routes(routes!(routing::get_rules, routing::put_rules))
+        .routes(routes!(routing::preview_lead))
+        .routes(routes!(routing::waiting))
+        .routes(routes!(reps::list))
+        .routes(routes!(reps::get_one, reps::update))
+        .routes(routes!(reps::get_calendar, reps::put_calendar))
+        .routes(routes!(reps::followup_api))
         .routes(routes!(openapi::spec))
 }
 

@@ -34,6 +34,8 @@ pub const PREFIX: &str = "/api/v1";
         (name = "duplicates", description = "Likely duplicate people and accounts: review, merge with field-level survivorship, dismiss, scan"),
         (name = "directory", description = "Sources, users and API keys (admin only)"),
         (name = "tracking", description = "Segment HTTP Tracking API (any Segment or RudderStack library)"),
+        (name = "routing", description = "Routing rules (marketer+ to change), the test-this-lead preview, waiting leads, reps' calendars and out-of-office, the team calendar"),
+        (name = "reports", description = "The follow-up report: accepted and touched in time, by rep, team, source or month"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -15,10 +15,14 @@ mod accounts;
 mod campaigns;
 mod common;
 mod duplicates;
+mod followup;
 mod form_builder;
 mod forms;
 mod imports;
 mod leads;
+mod reps;
+mod routing;
+mod routing_form;
 mod scoring;
 mod segments;
 mod session;
@@ -98,6 +102,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "lead_duplicates.html",
         include_str!("../../templates/lead_duplicates.html"),
+    ),
+    ("routing.html", include_str!("../../templates/routing.html")),
+    ("reps.html", include_str!("../../templates/reps.html")),
+    ("rep.html", include_str!("../../templates/rep.html")),
+    (
+        "followup.html",
+        include_str!("../../templates/followup.html"),
     ),
 ];
 
@@ -208,6 +219,15 @@ pub fn routes() -> Router<AppState> {
         .route("/policy/rescore", post(scoring::rescore))
         .route("/scoring/report", get(scoring::report))
         .route("/scoring/train", post(scoring::train))
+        .route("/routing", get(routing::page))
+        .route("/routing/rules", post(routing::save_rule))
+        .route("/routing/rules/{index}/move", post(routing::move_rule))
+        .route("/routing/rules/{index}/delete", post(routing::delete_rule))
+        .route("/reps", get(reps::list))
+        .route("/reps/team_calendar", post(reps::save_team))
+        .route("/reps/{id}", get(reps::detail).post(reps::save))
+        .route("/reports/followup", get(followup::page))
+        .route("/reports/followup.csv", get(followup::csv_download))
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/duplicates", get(duplicates::list))

@@ -8,6 +8,7 @@ mod forms;
 mod hubspot;
 mod identity;
 mod ingest;
+mod routing;
 mod scoring;
 mod support;
 mod ui;

@@ -12,7 +12,7 @@ use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError, now_ms};
 
 /// Settings key of the team's calendar (reps without their own use it).
-const TEAM_CALENDAR: &str = "team_calendar";
+pub(crate) const TEAM_CALENDAR: &str = "team_calendar";
 /// Settings key of the teams' rotation.
 const STATE: &str = "routing_state";
 

@@ -9,6 +9,7 @@ mod jobs;
 mod lead_search;
 mod predictive;
 mod routing;
+mod routing_manage;
 mod scoring;
 mod segments;
 mod support;
