@@ -132,7 +132,7 @@ impl Reps {
         match why {
             Why::OutOfOffice => info.ooo.1,
             Why::OutsideWorkingHours => info.schedule.as_ref()?.next_open(now),
-            Why::Inactive | Why::AtCapacity { .. } | Why::UnknownRep => None,
+            Why::Inactive | Why::AtCapacity { .. } | Why::UnknownRep | Why::Excluded => None,
         }
     }
 }
