@@ -18,16 +18,21 @@ use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
 
 mod batch;
+pub(crate) mod ending;
 mod followup;
+mod inbox;
 mod lead;
 pub(crate) mod outbox;
 mod read;
 mod reps;
+mod sla;
 mod work;
 
+pub use inbox::{AssignedLead, INBOX_MAX};
 pub use outbox::ROUTE_JOB;
 pub use read::AssignmentRecord;
 pub use reps::RepProfile;
+pub use sla::SlaReport;
 
 use batch::Batch;
 use reps::Reps;
@@ -154,8 +159,13 @@ async fn decide(tx: &mut Tx<'_>, b: &mut Batch, rules: &[CompiledRule], now: i64
         let Some(lead_id) = b.lead_of(i) else {
             continue;
         };
+        let exclude = b.exclude_of(i);
+        // A lead taken back after a missed deadline may have been accepted already (`sal`).
+        let routable = |stage: &str| stage == "mql" || (!exclude.is_empty() && stage == "sal");
         let lead = match leads.get(lead_id) {
-            Some(l) if !l.merged && l.stage == "mql" && !l.assigned && !taken.contains(lead_id) => {
+            Some(l)
+                if !l.merged && routable(&l.stage) && !l.assigned && !taken.contains(lead_id) =>
+            {
                 l
             }
             _ => {
@@ -163,11 +173,22 @@ async fn decide(tx: &mut Tx<'_>, b: &mut Batch, rules: &[CompiledRule], now: i64
                 continue;
             }
         };
+        let excluding;
+        let directory = if exclude.is_empty() {
+            &reps.directory
+        } else {
+            let mut d = reps.directory.clone();
+            for rep in exclude {
+                d.exclude(rep);
+            }
+            excluding = d;
+            &excluding
+        };
         let d = routing::route(
             lead,
             lead.account_owner.as_deref(),
             rules,
-            &reps.directory,
+            directory,
             &state,
             now,
         );

@@ -126,6 +126,12 @@ impl Reps {
         }
     }
 
+    /// The rep's working calendar (their own, else the team's); `None` for someone routing
+    /// does not know as a rep (no longer in sales) or without a usable calendar.
+    pub fn schedule(&self, rep: &str) -> Option<&Schedule> {
+        self.info.get(rep)?.schedule.as_ref()
+    }
+
     /// When a rep passed over for `why` may be able to take leads again, if that is known.
     pub fn back_at(&self, rep: &str, why: Why, now: i64) -> Option<i64> {
         let info = self.info.get(rep)?;
