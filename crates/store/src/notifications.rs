@@ -22,8 +22,11 @@ pub struct Notification {
     /// A page of the UI to open (`/leads/ID`).
     pub link: Option<String>,
     pub lead_id: Option<String>,
-    /// Epoch ms.
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "leadline_core::time::ms")]
     pub created_at: i64,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(with = "leadline_core::time::opt_ms")]
     pub read_at: Option<i64>,
 }
 
