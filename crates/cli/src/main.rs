@@ -57,6 +57,18 @@ enum Command {
     /// Reports: `followup` (did sales accept and touch the leads in time?).
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// A rep's actions on a lead: accept, reject, touch, next step.
+    #[command(subcommand)]
+    Lead(commands::rep::LeadCommand),
+    /// Referrals and contacts reps log as leads.
+    #[command(subcommand)]
+    Referral(commands::rep::ReferralCommand),
+    /// Follow-up deadlines: take the due reminders, escalations and reassignments.
+    #[command(subcommand)]
+    Sla(commands::rep::SlaCommand),
+    /// Reps' settings: their team lead.
+    #[command(subcommand)]
+    Rep(commands::rep::RepCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -112,6 +124,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Export(a) => commands::segments::export(open().await?, a).await,
         Command::Report(c) => commands::report::run(open().await?, c).await,
         Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
+        Command::Lead(c) => commands::rep::lead(open().await?, c).await,
+        Command::Referral(c) => commands::rep::referral(open().await?, c).await,
+        Command::Sla(c) => commands::rep::sla(open().await?, c).await,
+        Command::Rep(c) => commands::rep::team(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

@@ -27,7 +27,11 @@ impl RepError {
     pub fn from_store(e: StoreError) -> RepError {
         match e {
             StoreError::Invalid(msg) => match msg.split_once(": ") {
-                Some((f, m)) if !f.is_empty() && f.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.') => {
+                Some((f, m))
+                    if !f.is_empty()
+                        && f.chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.') =>
+                {
                     RepError::field(f, m)
                 }
                 _ => RepError::field("body", msg),
@@ -90,7 +94,11 @@ pub fn parse_when(text: &str, field: &str) -> Result<Option<i64>, RepError> {
     if t.is_empty() {
         return Ok(None);
     }
-    let full = if t.len() == 16 { format!("{t}:00Z") } else { t.to_owned() };
+    let full = if t.len() == 16 {
+        format!("{t}:00Z")
+    } else {
+        t.to_owned()
+    };
     leadline_core::time::parse_rfc3339(&full)
         .map(Some)
         .ok_or_else(|| RepError::field(field, "expected a time such as 2026-12-01T10:00:00Z"))
@@ -128,10 +136,21 @@ mod tests {
         assert_eq!(reject_reason("No budget").unwrap(), RejectReason::NoBudget);
         let e = reject_reason("meh").unwrap_err().to_string();
         assert!(e.starts_with("reason: choose one of not_a_fit"), "{e}");
-        assert!(touch_kind("smoke signal").unwrap_err().to_string().starts_with("kind:"));
+        assert!(
+            touch_kind("smoke signal")
+                .unwrap_err()
+                .to_string()
+                .starts_with("kind:")
+        );
         assert_eq!(touch_text(" reached ", ""), "reached");
-        assert_eq!(touch_text("reached", "wants a demo"), "reached — wants a demo");
-        assert_eq!(parse_when("2026-12-01T10:00", "at").unwrap(), parse_when("2026-12-01T10:00:00Z", "at").unwrap());
+        assert_eq!(
+            touch_text("reached", "wants a demo"),
+            "reached — wants a demo"
+        );
+        assert_eq!(
+            parse_when("2026-12-01T10:00", "at").unwrap(),
+            parse_when("2026-12-01T10:00:00Z", "at").unwrap()
+        );
         assert!(parse_when("tomorrow", "at").is_err());
         match RepError::from_store(StoreError::Invalid("next_step: too long".into())) {
             RepError::Field { field, .. } => assert_eq!(field, "next_step"),

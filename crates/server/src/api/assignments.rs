@@ -54,7 +54,9 @@ pub async fn list(
         None | Some("") | Some("true") => true,
         Some("false") => false,
         Some(_) => {
-            return Err(ApiError::bad_request("invalid_open", "`open` must be true or false").field("open"));
+            return Err(
+                ApiError::bad_request("invalid_open", "`open` must be true or false").field("open"),
+            );
         }
     };
     let paging = super::Paging {
@@ -63,7 +65,11 @@ pub async fn list(
     };
     let (cursor, limit) = paging.parse()?;
     let owner = q.owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
-    Ok(Json(st.store.list_assignments(owner, open, cursor.as_ref(), limit).await?))
+    Ok(Json(
+        st.store
+            .list_assignments(owner, open, cursor.as_ref(), limit)
+            .await?,
+    ))
 }
 
 /// Who acts: `{"rep": USER_ID}`.
@@ -75,16 +81,28 @@ pub struct RepBody {
 }
 
 /// The acting rep: the body's `rep` (an existing user), else the signed-in user.
-pub(crate) async fn acting_rep(st: &AppState, caller: &ApiCaller, rep: Option<&str>) -> Result<String, ApiError> {
+pub(crate) async fn acting_rep(
+    st: &AppState,
+    caller: &ApiCaller,
+    rep: Option<&str>,
+) -> Result<String, ApiError> {
     caller.require(Role::Sales)?;
     let rep = rep.map(str::trim).filter(|r| !r.is_empty());
     let id = match (rep, caller.user_id.as_deref()) {
         (Some(r), Some(me)) if r != me && caller.role < Role::Admin => {
-            return Err(ApiError::invalid("rep", "rep: you may act only as yourself"));
+            return Err(ApiError::invalid(
+                "rep",
+                "rep: you may act only as yourself",
+            ));
         }
         (Some(r), _) => r.to_owned(),
         (None, Some(me)) => me.to_owned(),
-        (None, None) => return Err(ApiError::invalid("rep", "rep: name the rep acting (a user id)")),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "rep",
+                "rep: name the rep acting (a user id)",
+            ));
+        }
     };
     match st.store.user_by_id(&id).await? {
         Some(_) => Ok(id),
@@ -95,7 +113,9 @@ pub(crate) async fn acting_rep(st: &AppState, caller: &ApiCaller, rep: Option<&s
 /// The lead's open assignment after an action.
 async fn assignment_of(st: &AppState, lead: &str) -> Result<Json<AssignedLeadView>, ApiError> {
     let a = st.store.open_assignment(lead).await?;
-    Ok(Json(AssignedLeadView { assignment: a.map(AssignmentView::of) }))
+    Ok(Json(AssignedLeadView {
+        assignment: a.map(AssignmentView::of),
+    }))
 }
 
 /// An assignment as the API shows it (times RFC 3339).
@@ -165,7 +185,9 @@ pub async fn accept(
 ) -> Result<Json<AssignedLeadView>, ApiError> {
     let rep = acting_rep(&st, &caller, body.rep.as_deref()).await?;
     let lead = super::leads::lead_or_404(&st, &id).await?;
-    st.store.accept_lead(&lead.id, &rep, leadline_store::now_ms()).await?;
+    st.store
+        .accept_lead(&lead.id, &rep, leadline_store::now_ms())
+        .await?;
     assignment_of(&st, &lead.id).await
 }
 
@@ -268,7 +290,11 @@ pub async fn touch(
         .store
         .log_touch(&lead.id, &rep, kind, &text, leadline_store::now_ms())
         .await?;
-    let assignment = st.store.open_assignment(&lead.id).await?.map(AssignmentView::of);
+    let assignment = st
+        .store
+        .open_assignment(&lead.id)
+        .await?
+        .map(AssignmentView::of);
     Ok((
         StatusCode::CREATED,
         Json(TouchView {

@@ -31,7 +31,9 @@ fn self_or_admin(caller: &ApiCaller, user: &str) -> Result<(), ApiError> {
     if caller.role >= Role::Admin || caller.user_id.as_deref() == Some(user) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("you may read only your own notifications"))
+        Err(ApiError::forbidden(
+            "you may read only your own notifications",
+        ))
     }
 }
 
@@ -67,7 +69,11 @@ pub async fn list(
     };
     let (cursor, limit) = paging.parse()?;
     let unread = q.unread.as_deref().map(str::trim) == Some("true");
-    Ok(Json(st.store.notifications(&id, unread, cursor.as_ref(), limit).await?))
+    Ok(Json(
+        st.store
+            .notifications(&id, unread, cursor.as_ref(), limit)
+            .await?,
+    ))
 }
 
 /// How many were marked read.
@@ -142,7 +148,11 @@ pub async fn set_team_lead(
     JsonBody(body): JsonBody<TeamLeadBody>,
 ) -> Result<Json<TeamLeadView>, ApiError> {
     caller.require(Role::Admin)?;
-    let lead = body.team_lead.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    let lead = body
+        .team_lead
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
     st.store
         .set_team_lead(&id, lead)
         .await
@@ -204,8 +214,14 @@ pub async fn referral(
         phone: body.phone,
         note: body.note,
     };
-    let lead_id =
-        crate::rep::log_referral(&st.store, &st.capturer, &rep, &input, leadline_store::now_ms()).await?;
+    let lead_id = crate::rep::log_referral(
+        &st.store,
+        &st.capturer,
+        &rep,
+        &input,
+        leadline_store::now_ms(),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ReferralView {

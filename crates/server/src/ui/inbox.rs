@@ -83,20 +83,35 @@ async fn inbox_page(
     let rep = match field(q, "rep") {
         Some(r) if user.role >= Role::Marketer => r,
         Some(r) if r != user.user.id => {
-            return common::message(st, user, axum::http::StatusCode::FORBIDDEN, "You can see only your own inbox.");
+            return common::message(
+                st,
+                user,
+                axum::http::StatusCode::FORBIDDEN,
+                "You can see only your own inbox.",
+            );
         }
         _ => user.user.id.clone(),
     };
     let now = leadline_store::now_ms();
-    let (items, users) = match tokio::try_join!(st.store.rep_inbox(&rep, now), st.store.list_users()) {
-        Ok(x) => x,
-        Err(e) => return common::store_error(e),
-    };
+    let (items, users) =
+        match tokio::try_join!(st.store.rep_inbox(&rep, now), st.store.list_users()) {
+            Ok(x) => x,
+            Err(e) => return common::store_error(e),
+        };
     let rows: Vec<Row> = items.into_iter().map(|a| row(a, now)).collect();
     let reps: Vec<_> = users
         .iter()
         .filter(|u| u.role == "sales" || u.id == rep)
-        .map(|u| (u.id.clone(), if u.name.is_empty() { u.email.clone() } else { u.name.clone() }))
+        .map(|u| {
+            (
+                u.id.clone(),
+                if u.name.is_empty() {
+                    u.email.clone()
+                } else {
+                    u.name.clone()
+                },
+            )
+        })
         .collect();
     let whose = users.iter().find(|u| u.id == rep).map(|u| u.email.clone());
     let ctx = minijinja::context! {
@@ -109,7 +124,11 @@ async fn inbox_page(
 }
 
 /// `POST /inbox/referral` (sales+): a referral or contact the rep logs; theirs at once.
-pub async fn referral(State(st): State<AppState>, user: UiUser, body: axum::body::Bytes) -> Response {
+pub async fn referral(
+    State(st): State<AppState>,
+    user: UiUser,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Sales, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -138,7 +157,11 @@ pub async fn referral(State(st): State<AppState>, user: UiUser, body: axum::body
     }
 }
 
-pub async fn notifications(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+pub async fn notifications(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
     let cursor = match common::cursor(&q) {
         Ok(c) => c,
         Err(r) => return r,
@@ -168,9 +191,15 @@ pub async fn read_one(
         Ok(f) => f,
         Err(r) => return r,
     };
-    match st.store.mark_notification_read(&user.user.id, &id, leadline_store::now_ms()).await {
+    match st
+        .store
+        .mark_notification_read(&user.user.id, &id, leadline_store::now_ms())
+        .await
+    {
         Ok(()) => {}
-        Err(leadline_store::StoreError::NotFound) => return common::not_found(&st, &user, "notification"),
+        Err(leadline_store::StoreError::NotFound) => {
+            return common::not_found(&st, &user, "notification");
+        }
         Err(e) => return common::store_error(e),
     }
     // Only our own paths: the link is stored by us, but a redirect is checked anyway.
@@ -181,11 +210,19 @@ pub async fn read_one(
 }
 
 /// `POST /notifications/read`: marks every one read.
-pub async fn read_all(State(st): State<AppState>, user: UiUser, body: axum::body::Bytes) -> Response {
+pub async fn read_all(
+    State(st): State<AppState>,
+    user: UiUser,
+    body: axum::body::Bytes,
+) -> Response {
     if let Err(r) = common::posted(&user, Role::Viewer, &body) {
         return r;
     }
-    match st.store.mark_all_notifications_read(&user.user.id, leadline_store::now_ms()).await {
+    match st
+        .store
+        .mark_all_notifications_read(&user.user.id, leadline_store::now_ms())
+        .await
+    {
         Ok(_) => Redirect::to("/notifications").into_response(),
         Err(e) => common::store_error(e),
     }
@@ -196,8 +233,14 @@ mod tests {
     #[test]
     fn deadlines_read_as_people_say_them() {
         let h = 3_600_000;
-        assert_eq!(super::due_text(0, 3 * h), ("overdue by 3 h".to_owned(), true));
-        assert_eq!(super::due_text(5 * 86_400_000, 0), ("due in 5 d".to_owned(), false));
+        assert_eq!(
+            super::due_text(0, 3 * h),
+            ("overdue by 3 h".to_owned(), true)
+        );
+        assert_eq!(
+            super::due_text(5 * 86_400_000, 0),
+            ("due in 5 d".to_owned(), false)
+        );
         assert_eq!(super::due_text(0, 1), ("overdue by 1 min".to_owned(), true));
     }
 }

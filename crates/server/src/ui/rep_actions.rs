@@ -60,7 +60,10 @@ pub(super) async fn card(st: &AppState, user: &UiUser, lead_id: &str) -> Option<
         first_touch_at: a.first_touch_at,
         next_step: a.next_step,
         next_step_at: a.next_step_at,
-        reasons: RejectReason::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        reasons: RejectReason::ALL
+            .iter()
+            .map(|r| (r.code(), r.label()))
+            .collect(),
         kinds: TouchKind::ALL.iter().map(|k| k.as_str()).collect(),
     })
 }
@@ -75,10 +78,16 @@ async fn answer(
     result: Result<(), RepError>,
 ) -> Response {
     let (key, message) = match result {
-        Ok(()) => return Redirect::to(&format!("/leads/{id}?done={done}#assignment")).into_response(),
+        Ok(()) => {
+            return Redirect::to(&format!("/leads/{id}?done={done}#assignment")).into_response();
+        }
         Err(RepError::Field { field, message }) => (format!("{done}.{field}"), message),
-        Err(RepError::Store(leadline_store::StoreError::Refused { message, .. })) => (format!("{done}.form"), message),
-        Err(RepError::Store(leadline_store::StoreError::NotFound)) => return common::not_found(st, user, "lead"),
+        Err(RepError::Store(leadline_store::StoreError::Refused { message, .. })) => {
+            (format!("{done}.form"), message)
+        }
+        Err(RepError::Store(leadline_store::StoreError::NotFound)) => {
+            return common::not_found(st, user, "lead");
+        }
         Err(RepError::Store(e)) => return common::store_error(e),
     };
     let errors = Errors::from([(key, message)]);
@@ -87,17 +96,31 @@ async fn answer(
     resp
 }
 
-pub async fn accept(State(st): State<AppState>, user: UiUser, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+pub async fn accept(
+    State(st): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Sales, &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
     let now = leadline_store::now_ms();
-    let r = st.store.accept_lead(&id, &user.user.id, now).await.map_err(RepError::from_store);
+    let r = st
+        .store
+        .accept_lead(&id, &user.user.id, now)
+        .await
+        .map_err(RepError::from_store);
     answer(&st, &user, &id, &f, "accept", r).await
 }
 
-pub async fn reject(State(st): State<AppState>, user: UiUser, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+pub async fn reject(
+    State(st): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Sales, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -115,7 +138,12 @@ pub async fn reject(State(st): State<AppState>, user: UiUser, Path(id): Path<Str
     answer(&st, &user, &id, &f, "reject", r).await
 }
 
-pub async fn touch(State(st): State<AppState>, user: UiUser, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+pub async fn touch(
+    State(st): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Sales, &body) {
         Ok(f) => f,
         Err(r) => return r,
@@ -125,21 +153,31 @@ pub async fn touch(State(st): State<AppState>, user: UiUser, Path(id): Path<Stri
         if let Some(a) = st.store.open_assignment(&id).await?
             && a.owner_id != user.user.id
         {
-            return Err(RepError::field("form", "this lead is assigned to another rep"));
+            return Err(RepError::field(
+                "form",
+                "this lead is assigned to another rep",
+            ));
         }
         let text = rep::touch_text(
             &field(&f, "outcome").unwrap_or_default(),
             &field(&f, "note").unwrap_or_default(),
         );
         let now = leadline_store::now_ms();
-        st.store.log_touch(&id, &user.user.id, kind, &text, now).await?;
+        st.store
+            .log_touch(&id, &user.user.id, kind, &text, now)
+            .await?;
         Ok(())
     }
     .await;
     answer(&st, &user, &id, &f, "touch", r).await
 }
 
-pub async fn next_step(State(st): State<AppState>, user: UiUser, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+pub async fn next_step(
+    State(st): State<AppState>,
+    user: UiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let f = match common::posted(&user, Role::Sales, &body) {
         Ok(f) => f,
         Err(r) => return r,
