@@ -8,6 +8,7 @@ mod forms;
 mod hubspot;
 mod identity;
 mod ingest;
+mod rep_day;
 mod scoring;
 mod support;
 mod ui;
