@@ -107,6 +107,14 @@ pub enum RepCommand {
         #[arg(long)]
         lead: Option<String>,
     },
+    /// Set the team's working hours (reps without their own use them; deadlines count
+    /// only these hours): the same hours every day, e.g. `--every-day 09:00-17:00`.
+    TeamCalendar {
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        every_day: String,
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
 }
 
 /// The user id of the account with `email`, or an error naming the field.
@@ -236,7 +244,28 @@ pub async fn sla(store: Store, cmd: SlaCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn team(store: Store, cmd: RepCommand) -> anyhow::Result<ExitCode> {
-    let RepCommand::TeamLead { rep, lead } = cmd;
+    let (rep, lead) = match cmd {
+        RepCommand::TeamLead { rep, lead } => (rep, lead),
+        RepCommand::TeamCalendar {
+            every_day,
+            time_zone,
+        } => {
+            let calendar = leadline_core::business_hours::Calendar {
+                time_zone,
+                hours: leadline_core::business_hours::WeeklyHours::every_day(Some(&every_day)),
+                holidays: vec![],
+            };
+            store
+                .set_team_calendar(&calendar)
+                .await
+                .map_err(|e| anyhow!("--every-day/--time-zone: {e}"))?;
+            eprintln!(
+                "team calendar: every day {every_day} ({})",
+                calendar.time_zone
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let rep_id = user_id(&store, &rep, "rep").await?;
     let lead_id = match &lead {
         Some(l) => Some(user_id(&store, l, "lead").await?),
