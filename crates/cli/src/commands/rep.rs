@@ -59,8 +59,8 @@ pub enum LeadCommand {
 #[derive(clap::Args)]
 pub struct RepArg {
     /// The rep acting, by email.
-    #[arg(long = "rep", value_name = "EMAIL")]
-    email: String,
+    #[arg(long = "rep", id = "rep", value_name = "EMAIL")]
+    rep_email: String,
 }
 
 #[derive(clap::Subcommand)]
@@ -143,7 +143,7 @@ pub async fn lead(store: Store, cmd: LeadCommand) -> anyhow::Result<ExitCode> {
     let now = leadline_store::now_ms();
     match cmd {
         LeadCommand::Accept { id, rep } => {
-            let rep = user_id(&store, &rep.email, "rep").await?;
+            let rep = user_id(&store, &rep.rep_email, "rep").await?;
             store
                 .accept_lead(&id, &rep, now)
                 .await
@@ -156,7 +156,7 @@ pub async fn lead(store: Store, cmd: LeadCommand) -> anyhow::Result<ExitCode> {
             reason,
             note,
         } => {
-            let rep = user_id(&store, &rep.email, "rep").await?;
+            let rep = user_id(&store, &rep.rep_email, "rep").await?;
             let reason = rep::reject_reason(&reason).map_err(|e| explain(&id, e))?;
             store
                 .reject_lead(&id, &rep, reason, &note, now)
@@ -171,7 +171,7 @@ pub async fn lead(store: Store, cmd: LeadCommand) -> anyhow::Result<ExitCode> {
             outcome,
             note,
         } => {
-            let rep = user_id(&store, &rep.email, "rep").await?;
+            let rep = user_id(&store, &rep.rep_email, "rep").await?;
             let kind = rep::touch_kind(&kind).map_err(|e| explain(&id, e))?;
             if let Some(a) = store.open_assignment(&id).await?
                 && a.owner_id != rep
@@ -186,7 +186,7 @@ pub async fn lead(store: Store, cmd: LeadCommand) -> anyhow::Result<ExitCode> {
             println!("{activity}");
         }
         LeadCommand::NextStep { id, rep, text, at } => {
-            let rep = user_id(&store, &rep.email, "rep").await?;
+            let rep = user_id(&store, &rep.rep_email, "rep").await?;
             let at =
                 rep::parse_when(at.as_deref().unwrap_or(""), "at").map_err(|e| explain(&id, e))?;
             store
@@ -209,7 +209,7 @@ pub async fn referral(store: Store, cmd: ReferralCommand) -> anyhow::Result<Exit
         phone,
         note,
     } = cmd;
-    let rep = user_id(&store, &rep.email, "rep").await?;
+    let rep = user_id(&store, &rep.rep_email, "rep").await?;
     let input = ReferralInput {
         email,
         name,

@@ -5,6 +5,7 @@ mod duplicates;
 mod followup;
 mod lead_management;
 mod reliability;
+mod rep_day;
 mod scale_out;
 mod score;
 mod support;
