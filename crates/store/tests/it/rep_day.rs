@@ -249,3 +249,24 @@ async fn rejections_are_counted_by_reason_in_the_followup_report() {
     assert_eq!(count("not_a_fit"), Some(1));
     assert_eq!(count("(not rejected)"), Some(1));
 }
+
+#[tokio::test]
+async fn a_lead_the_rules_disqualify_on_rescore_leaves_the_inbox_too() {
+    let db = test_db().await;
+    let ids = reps(&db.store, &["alice"]).await;
+    team(&db.store, &ids).await;
+    let t0 = leadline_store::now_ms();
+    let (lead, rep) = routed_lead(&db, "spy@rival.example", t0).await;
+    let mut policy = db.store.policy().as_ref().clone();
+    policy
+        .qualification
+        .competitor_domains
+        .insert("rival.example".into());
+    db.store.set_policy(policy).await.unwrap();
+    let r = db.store.rescore_all(t0 + 1).await.unwrap();
+    assert_eq!(r.disqualified, 1, "{r:?}");
+    let a = &db.store.lead_assignments(&lead).await.unwrap()[0];
+    assert_eq!(a.end_reason.as_deref(), Some("disqualified"));
+    assert!(db.store.rep_inbox(&rep, t0).await.unwrap().is_empty());
+    assert_eq!(db.store.get_lead(&lead).await.unwrap().owner_id, None);
+}
