@@ -136,11 +136,13 @@ impl Store {
     /// Why `lead_id` is waiting for an owner (its queued route job's last outcome), if it is.
     pub async fn route_wait(&self, lead_id: &str) -> Result<Option<RouteWait>> {
         let row: Option<(Option<String>, i64)> = sqlx::query_as(
-            "SELECT last_error, run_at FROM jobs WHERE kind = $1 AND payload = $2 AND status = 'queued' \
-             ORDER BY run_at LIMIT 1",
+            "SELECT last_error, run_at FROM jobs WHERE kind = $1 AND (payload = $2 OR payload LIKE $3) \
+             AND status = 'queued' ORDER BY run_at LIMIT 1",
         )
         .bind(ROUTE_JOB)
         .bind(outbox::payload(lead_id))
+        // A reassignment's job also names the reps to avoid, after the lead.
+        .bind(format!("{{\"lead_id\":\"{lead_id}\",%"))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.and_then(|(reason, retry_at)| reason.map(|reason| RouteWait { reason, retry_at })))

@@ -201,6 +201,17 @@ async fn a_worker_that_was_down_catches_up_with_every_step_once_and_tells_the_ad
     let r = db.store.route_pending(late, 100).await.unwrap();
     assert_eq!((r.assigned, r.waiting), (0, 1));
     assert!(db.store.open_assignment(&lead).await.unwrap().is_none());
+    let wait = db
+        .store
+        .route_wait(&lead)
+        .await
+        .unwrap()
+        .expect("waiting, with a reason");
+    assert!(
+        wait.reason.starts_with("no one available"),
+        "{}",
+        wait.reason
+    );
 }
 
 #[tokio::test]
