@@ -127,7 +127,10 @@ impl Store {
         let taken = steps_taken(&mut tx, &overdue).await?;
         let reps = Reps::read(&mut tx, now).await?;
         let fallback = Calendar::default().validate().ok();
-        let mut work = Work::default();
+        let mut work = Work {
+            reassigns: escalation.reassign_after_hours.is_some(),
+            ..Work::default()
+        };
         for o in &overdue {
             let Some(calendar) = reps.schedule(&o.owner).or(fallback.as_ref()) else {
                 continue;
@@ -246,6 +249,8 @@ struct Work {
     routes: RouteJobs,
     /// Who hears of each rep's escalations: their team lead, else every admin.
     leads_of: HashMap<String, Vec<String>>,
+    /// The policy takes leads back in the end (said in the escalation).
+    reassigns: bool,
 }
 
 impl Work {
@@ -275,13 +280,18 @@ impl Work {
             self.leads_of.insert(o.owner.clone(), to);
         }
         let rep = rep_name(tx, &o.owner).await?;
+        let then = if self.reassigns {
+            " The lead is routed to another rep if nothing happens."
+        } else {
+            ""
+        };
         for user in self.leads_of.get(&o.owner).into_iter().flatten() {
             self.notes.push(Note::about_lead(
                 user,
                 "sla_escalate",
                 &o.lead_id,
                 format!("{rep} missed the {} deadline on {}", d.label(), o.label),
-                format!("Escalated to you as {rep}'s team lead; the lead is reassigned if nothing happens."),
+                format!("Escalated to you as {rep}'s team lead.{then}"),
             ));
         }
         Ok(())

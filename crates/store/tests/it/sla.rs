@@ -277,3 +277,24 @@ async fn an_accepted_lead_left_untouched_is_reassigned_as_a_sales_accepted_lead(
     assert_ne!(a.owner_id, owner);
     assert_eq!(db.store.get_lead(&lead).await.unwrap().stage, "sal");
 }
+
+#[tokio::test]
+async fn two_workers_at_once_take_each_step_once() {
+    let db = test_db().await;
+    let ids = reps(&db.store, &["alice", "bob"]).await;
+    team(&db.store, &ids).await;
+    let t0 = leadline_store::now_ms();
+    for i in 0..5 {
+        routed_lead(&db, &format!("lead{i}@globex.example"), t0).await;
+    }
+    // Two passes on two pooled connections, as two processes would run them.
+    let at = t0 + 7 * HOUR;
+    let (a, b) = tokio::join!(db.store.sla_pending(at), db.store.sla_pending(at));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.reminded + b.reminded, 5);
+    assert_eq!(a.escalated + b.escalated, 5);
+    assert_eq!(
+        steps(&db.store.sla_pending(at).await.unwrap()),
+        report(0, 0, 0)
+    );
+}
