@@ -59,6 +59,8 @@ impl RepInfo {
 /// The sales team at one instant.
 pub(crate) struct Reps {
     info: HashMap<String, RepInfo>,
+    /// The team's calendar, for people who are not (or no longer) reps.
+    team: Option<Schedule>,
     pub directory: RepDirectory,
 }
 
@@ -107,6 +109,7 @@ impl Reps {
         }
         Ok(Reps {
             info,
+            team,
             directory: RepDirectory::new(reps),
         })
     }
@@ -126,10 +129,13 @@ impl Reps {
         }
     }
 
-    /// The rep's working calendar (their own, else the team's); `None` for someone routing
-    /// does not know as a rep (no longer in sales) or without a usable calendar.
+    /// The rep's working calendar (their own, else the team's; the team's too for an owner
+    /// who is no longer in sales); `None` when no calendar is usable.
     pub fn schedule(&self, rep: &str) -> Option<&Schedule> {
-        self.info.get(rep)?.schedule.as_ref()
+        match self.info.get(rep) {
+            Some(info) => info.schedule.as_ref(),
+            None => self.team.as_ref(),
+        }
     }
 
     /// When a rep passed over for `why` may be able to take leads again, if that is known.
