@@ -126,7 +126,7 @@ pub async fn reject(
         Err(r) => return r,
     };
     let r = async {
-        let reason = rep::reject_reason(&field(&f, "reason").unwrap_or_default())?;
+        let reason = rep::reject_reason(&field(&f, "reject_reason").unwrap_or_default())?;
         let note = field(&f, "note").unwrap_or_default();
         let now = leadline_store::now_ms();
         st.store

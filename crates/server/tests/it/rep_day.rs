@@ -383,3 +383,33 @@ async fn a_rep_works_their_inbox_in_the_ui_and_others_cannot() {
     let page = app.get_with_cookie("/inbox", &cookie).await;
     assert!(!page.text.contains("unread-count"), "all read");
 }
+
+#[tokio::test]
+async fn a_reject_without_a_reason_is_shown_again_and_with_one_recycles_the_lead() {
+    let app = spawn_app().await;
+    let cookie = app.session("rep@seller.example", "sales").await;
+    let rep = user_id(&app, "rep@seller.example").await;
+    rule_for(&app, &rep).await;
+    let lead = mql(&app, "cfo@globex.example").await;
+    let page = app
+        .get_with_cookie(&format!("/leads/{lead}"), &cookie)
+        .await;
+    let csrf = hidden_value(&page.text, "csrf").unwrap();
+    let reject = format!("/leads/{lead}/reject");
+    let r = app
+        .post_form(&reject, &[("csrf", &csrf), ("note", "meh")], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("choose one of not_a_fit"), "{}", r.text);
+    let r = app
+        .post_form(
+            &reject,
+            &[("csrf", &csrf), ("reject_reason", "no_budget")],
+            Some(&cookie),
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+    let l = app.api_get(&format!("/api/v1/leads/{lead}")).await.json();
+    assert_eq!(l["stage"], "recycled");
+    assert!(l["owner_id"].is_null());
+}
