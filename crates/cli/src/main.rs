@@ -63,6 +63,15 @@ enum Command {
     /// Sales reps' working hours and out-of-office windows, and the team calendar.
     #[command(subcommand)]
     Rep(commands::routing::RepCommand),
+    /// A rep's actions on a lead: accept, reject, touch, next step.
+    #[command(subcommand)]
+    Lead(commands::rep::LeadCommand),
+    /// Referrals and contacts reps log as leads.
+    #[command(subcommand)]
+    Referral(commands::rep::ReferralCommand),
+    /// Follow-up deadlines: take the due reminders, escalations and reassignments.
+    #[command(subcommand)]
+    Sla(commands::rep::SlaCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -120,6 +129,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
         Command::Routing(c) => commands::routing::routing(open().await?, c).await,
         Command::Rep(c) => commands::routing::rep(open().await?, c).await,
+        Command::Lead(c) => commands::rep::lead(open().await?, c).await,
+        Command::Referral(c) => commands::rep::referral(open().await?, c).await,
+        Command::Sla(c) => commands::rep::sla(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

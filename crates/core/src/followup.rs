@@ -22,6 +22,8 @@ pub struct Handover {
     pub accepted_at: Option<i64>,
     pub rejected_at: Option<i64>,
     pub first_touch_at: Option<i64>,
+    /// `code` or `code: the rep's note`, when the rep rejected it.
+    pub rejection_reason: Option<String>,
 }
 
 /// What the rows of a report are grouped by.
@@ -32,6 +34,9 @@ pub enum By {
     Source,
     /// The month of assignment, `YYYY-MM` in UTC.
     Month,
+    /// Why the rep rejected it (`no_budget`, …; `(not rejected)` for the rest): which
+    /// reasons sales gives marketing, and how often.
+    Reason,
 }
 
 /// How one deadline went.
@@ -107,6 +112,11 @@ fn key(h: &Handover, by: By) -> String {
             .get(..7)
             .unwrap_or("?")
             .to_owned(),
+        By::Reason => match (&h.rejected_at, &h.rejection_reason) {
+            (Some(_), Some(r)) => r.split(':').next().unwrap_or(r).trim().to_owned(),
+            (Some(_), None) => "(no reason)".into(),
+            (None, _) => "(not rejected)".into(),
+        },
     }
 }
 

@@ -21,6 +21,7 @@ pub mod opportunity;
 pub mod policy;
 pub mod predict;
 pub mod qualify;
+pub mod referral;
 pub mod roi;
 pub mod routing;
 pub mod scoring;

@@ -10,6 +10,7 @@ use crate::filter::{self, Expr};
 use crate::qualify::Rules;
 use crate::routing::{self, CompiledRule, RoutingError, RoutingRule};
 use crate::scoring::Model;
+use crate::sla::Escalation;
 
 /// The whole policy; every section has sensible defaults.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,9 @@ pub struct Policy {
     /// Ordered, first-match routing rules (`[[routing]]`); none: leads wait unassigned.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub routing: Vec<RoutingRule>,
+    /// What happens when a rep lets a routing deadline pass (`[escalation]`): a reminder,
+    /// then the team lead, then the lead routed to someone else. On by default.
+    pub escalation: Escalation,
 }
 
 /// When leads move by themselves.
@@ -130,6 +134,10 @@ impl Policy {
             };
             field_err(&e.field, message)
         })?;
+        self.escalation.validate().map_err(|e| {
+            let (field, message) = e.split_once(": ").unwrap_or(("", &e));
+            field_err(&format!("escalation.{field}"), message.to_owned())
+        })?;
         for (name, g) in [
             ("scoring.fit_grades", self.scoring.fit_grades),
             ("scoring.engagement_grades", self.scoring.engagement_grades),
@@ -211,6 +219,18 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("scoring.fit_grades"));
         let e = Policy::from_toml("[lifecycle]\nmlq = \"x\"\n").unwrap_err();
         assert!(e.message.contains("mlq"), "{e}");
+    }
+
+    #[test]
+    fn escalation_is_on_by_default_and_checked_by_field() {
+        assert_eq!(Policy::default().escalation, Escalation::default());
+        let p = Policy::from_toml("[escalation]\nescalate_after_hours = 1.5\n").unwrap();
+        assert_eq!(p.escalation.escalate_after_hours, Some(1.5));
+        assert_eq!(p.escalation.reassign_after_hours, Some(8.0));
+        let e = Policy::from_toml("[escalation]\nescalate_after_hours = 0\n").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("escalation.escalate_after_hours"));
+        let e = Policy::from_toml("[escalation]\nescalate_after = 1\n").unwrap_err();
+        assert!(e.message.contains("escalate_after"), "{e}");
     }
 
     #[test]

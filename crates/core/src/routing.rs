@@ -42,6 +42,8 @@ pub enum Availability {
     OutsideWorkingHours,
     /// Deactivated, or no longer in sales.
     Inactive,
+    /// Kept out of this decision: the lead was taken from them after a missed deadline.
+    Excluded,
 }
 
 /// One rep as routing sees them at the moment of the decision.
@@ -80,6 +82,14 @@ impl RepDirectory {
         }
     }
 
+    /// Keeps `id` out of decisions made with this directory (a lead taken back from them
+    /// after a missed deadline must go to someone else).
+    pub fn exclude(&mut self, id: &str) {
+        if let Some(r) = self.reps.get_mut(id) {
+            r.availability = Availability::Excluded;
+        }
+    }
+
     /// Why `id` cannot take a lead (`None`: they can), given their capacity if any.
     fn unavailable(&self, id: &str, capacity: Option<u32>) -> Option<Why> {
         let Some(rep) = self.reps.get(id) else {
@@ -89,6 +99,7 @@ impl RepDirectory {
             Availability::OutOfOffice => Some(Why::OutOfOffice),
             Availability::OutsideWorkingHours => Some(Why::OutsideWorkingHours),
             Availability::Inactive => Some(Why::Inactive),
+            Availability::Excluded => Some(Why::Excluded),
             Availability::Available => match capacity {
                 Some(capacity) if rep.open >= capacity => Some(Why::AtCapacity {
                     open: rep.open,
@@ -119,6 +130,8 @@ pub enum Why {
     },
     /// The rules name a user the directory does not have (deleted, or a typo).
     UnknownRep,
+    /// The lead was taken from them after a missed deadline.
+    Excluded,
 }
 
 impl std::fmt::Display for Why {
@@ -131,6 +144,7 @@ impl std::fmt::Display for Why {
                 write!(f, "at capacity ({open} of {capacity} open)")
             }
             Why::UnknownRep => f.write_str("not a known rep"),
+            Why::Excluded => f.write_str("the lead was taken from them after a missed deadline"),
         }
     }
 }

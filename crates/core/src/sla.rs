@@ -107,6 +107,82 @@ pub fn due_steps(ladder: &Ladder, done: bool, last: Option<Step>, now: i64) -> V
     .collect()
 }
 
+/// Which deadline of an assignment a ladder belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deadline {
+    /// Accept (or reject) the lead.
+    Accept,
+    /// Reach the prospect for the first time.
+    Touch,
+}
+
+impl Deadline {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deadline::Accept => "accept",
+            Deadline::Touch => "touch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Deadline> {
+        match text {
+            "accept" => Some(Deadline::Accept),
+            "touch" => Some(Deadline::Touch),
+            _ => None,
+        }
+    }
+
+    /// Words for people: `accept`, `first touch`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Deadline::Accept => "accept",
+            Deadline::Touch => "first touch",
+        }
+    }
+}
+
+/// One deadline of an assignment as the worker sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watch {
+    pub deadline: Deadline,
+    pub ladder: Ladder,
+    /// The rep did what the deadline asked.
+    pub done: bool,
+    /// The latest step already taken on this deadline.
+    pub last: Option<Step>,
+}
+
+/// Every step due at `now` on an assignment's deadlines, in the order they fell due (the
+/// accept ladder first on a tie). A reassignment ends the assignment, so nothing follows
+/// it: the other deadline's later steps die with it. Taking the plan at any series of
+/// instants takes the same steps, in the same order, as taking it once at the last.
+pub fn plan(watches: &[Watch], now: i64) -> Vec<(Deadline, Step)> {
+    let mut due: Vec<(i64, Deadline, Step)> = Vec::new();
+    for w in watches {
+        for step in due_steps(&w.ladder, w.done, w.last, now) {
+            let at = match step {
+                Step::Remind => Some(w.ladder.remind_at),
+                Step::Escalate => w.ladder.escalate_at,
+                Step::Reassign => w.ladder.reassign_at,
+            };
+            due.push((at.unwrap_or(now), w.deadline, step));
+        }
+    }
+    due.sort();
+    let mut out = Vec::with_capacity(due.len());
+    for (_, d, step) in due {
+        out.push((d, step));
+        if step == Step::Reassign {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod properties;
+
 #[cfg(test)]
 mod tests {
     use super::*;

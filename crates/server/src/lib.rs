@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 mod ingest;
 pub mod public_forms;
+pub mod rep;
 pub mod state;
 pub mod ui;
 pub mod worker;

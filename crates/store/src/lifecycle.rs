@@ -71,6 +71,11 @@ pub(crate) async fn move_in(
     .bind(reason.trim())
     .execute(&mut **tx)
     .await?;
+    if let Some(why) = crate::routing::ending::end_reason(to) {
+        // Out of the sales funnel: the rep's assignment ends with the move.
+        crate::routing::ending::end_open(&mut Tx::Any(&mut *tx), &[lead_id.to_owned()], why, now)
+            .await?;
+    }
     if to == Stage::Mql {
         // The outbox: routed once this commits, never if it does not.
         let mut routes = RouteJobs::default();

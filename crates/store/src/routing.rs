@@ -18,18 +18,23 @@ use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
 
 mod batch;
+pub(crate) mod ending;
 mod followup;
+mod inbox;
 mod lead;
 mod manage;
 pub(crate) mod outbox;
 mod read;
 mod reps;
+mod sla;
 mod work;
 
 pub use manage::{RepOverview, RoutePreview, WaitingLead};
+pub use inbox::{AssignedLead, INBOX_MAX};
 pub use outbox::ROUTE_JOB;
 pub use read::AssignmentRecord;
 pub use reps::RepProfile;
+pub use sla::SlaReport;
 
 use batch::Batch;
 use reps::Reps;
@@ -133,11 +138,13 @@ impl Store {
     /// Why `lead_id` is waiting for an owner (its queued route job's last outcome), if it is.
     pub async fn route_wait(&self, lead_id: &str) -> Result<Option<RouteWait>> {
         let row: Option<(Option<String>, i64)> = sqlx::query_as(
-            "SELECT last_error, run_at FROM jobs WHERE kind = $1 AND payload = $2 AND status = 'queued' \
-             ORDER BY run_at LIMIT 1",
+            "SELECT last_error, run_at FROM jobs WHERE kind = $1 AND (payload = $2 OR payload LIKE $3) \
+             AND status = 'queued' ORDER BY run_at LIMIT 1",
         )
         .bind(ROUTE_JOB)
         .bind(outbox::payload(lead_id))
+        // A reassignment's job also names the reps to avoid, after the lead.
+        .bind(format!("{{\"lead_id\":\"{lead_id}\",%"))
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.and_then(|(reason, retry_at)| reason.map(|reason| RouteWait { reason, retry_at })))
@@ -156,8 +163,13 @@ async fn decide(tx: &mut Tx<'_>, b: &mut Batch, rules: &[CompiledRule], now: i64
         let Some(lead_id) = b.lead_of(i) else {
             continue;
         };
+        let exclude = b.exclude_of(i);
+        // A lead taken back after a missed deadline may have been accepted already (`sal`).
+        let routable = |stage: &str| stage == "mql" || (!exclude.is_empty() && stage == "sal");
         let lead = match leads.get(lead_id) {
-            Some(l) if !l.merged && l.stage == "mql" && !l.assigned && !taken.contains(lead_id) => {
+            Some(l)
+                if !l.merged && routable(&l.stage) && !l.assigned && !taken.contains(lead_id) =>
+            {
                 l
             }
             _ => {
@@ -165,11 +177,22 @@ async fn decide(tx: &mut Tx<'_>, b: &mut Batch, rules: &[CompiledRule], now: i64
                 continue;
             }
         };
+        let excluding;
+        let directory = if exclude.is_empty() {
+            &reps.directory
+        } else {
+            let mut d = reps.directory.clone();
+            for rep in exclude {
+                d.exclude(rep);
+            }
+            excluding = d;
+            &excluding
+        };
         let d = routing::route(
             lead,
             lead.account_owner.as_deref(),
             rules,
-            &reps.directory,
+            directory,
             &state,
             now,
         );

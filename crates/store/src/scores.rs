@@ -80,6 +80,9 @@ pub(crate) struct Writes {
     stage_changes: Vec<Vec<Arg>>,
     /// The outbox: a route job for every lead moved to `mql`.
     routes: RouteJobs,
+    /// Leads the rules moved out of the sales funnel, by end reason: their open
+    /// assignments end with the move.
+    leaving: std::collections::BTreeMap<(&'static str, i64), Vec<String>>,
     /// Leads assessed, leads whose scores or flags changed, stage moves by target stage.
     pub assessed: u64,
     pub changed: u64,
@@ -210,6 +213,12 @@ impl Writes {
         if to == Stage::Mql {
             self.routes.push(id, now);
         }
+        if let Some(reason) = crate::routing::ending::end_reason(to) {
+            self.leaving
+                .entry((reason, now))
+                .or_default()
+                .push(id.to_owned());
+        }
     }
 
     pub(crate) async fn write(&mut self, tx: &mut Tx<'_>) -> Result<()> {
@@ -256,6 +265,9 @@ impl Writes {
             std::mem::take(&mut self.stage_changes),
         )
         .await?;
+        for ((reason, now), ids) in std::mem::take(&mut self.leaving) {
+            crate::routing::ending::end_open(tx, &ids, reason, now).await?;
+        }
         self.routes.write(tx).await
     }
 }

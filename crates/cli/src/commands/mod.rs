@@ -5,6 +5,7 @@ pub mod demo;
 pub mod duplicates;
 pub mod import;
 pub mod policy;
+pub mod rep;
 pub mod report;
 pub mod routing;
 pub mod score;

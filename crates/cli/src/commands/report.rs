@@ -9,8 +9,9 @@ use leadline_store::Store;
 
 #[derive(clap::Subcommand)]
 pub enum ReportCommand {
-    /// Did sales accept and touch the leads handed to them in time? By rep, team, source or
-    /// month; `--never-touched` lists the leads nobody followed up.
+    /// Did sales accept and touch the leads handed to them in time? By rep, team, source,
+    /// month or rejection reason (`--by reason`); `--never-touched` lists the leads nobody
+    /// followed up.
     Followup(FollowupArgs),
 }
 
@@ -20,6 +21,8 @@ pub enum ByArg {
     Team,
     Source,
     Month,
+    /// Why reps rejected leads (`no_budget`, …), counted.
+    Reason,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,6 +95,7 @@ async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
         ByArg::Team => By::Team,
         ByArg::Source => By::Source,
         ByArg::Month => By::Month,
+        ByArg::Reason => By::Reason,
     };
     let rows = store.followup_report(by, from, now).await?;
     match a.format {

@@ -34,8 +34,26 @@ pub enum RepCommand {
     List,
     /// Change a rep's working hours or absence; what is not given stays as it is.
     Set(RepSetArgs),
-    /// Replace the team calendar (reps without their own hours follow it) from a JSON file.
-    TeamCalendar { file: PathBuf },
+    /// Replace the team calendar (reps without their own hours follow it): from a JSON file,
+    /// or the same hours every day (`--every-day 09:00-17:00`).
+    TeamCalendar {
+        #[arg(required_unless_present = "every_day", conflicts_with = "every_day")]
+        file: Option<PathBuf>,
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        every_day: Option<String>,
+        /// The time zone of `--every-day`.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+    /// Name a rep's team lead, told when the rep misses a deadline (omit `--lead` to clear:
+    /// the admins are told).
+    TeamLead {
+        /// The rep's email.
+        rep: String,
+        /// The team lead's email.
+        #[arg(long)]
+        lead: Option<String>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -264,10 +282,21 @@ pub async fn rep(store: Store, cmd: RepCommand) -> anyhow::Result<ExitCode> {
                 println!("{}\t{} open\t{cal}\t{ooo}", r.email, r.open);
             }
         }
-        RepCommand::TeamCalendar { file } => {
+        RepCommand::TeamCalendar {
+            file: Some(file), ..
+        } => {
             store.set_team_calendar(&read_calendar(&file)?).await?;
             eprintln!("{}: team calendar saved", file.display());
         }
+        RepCommand::TeamCalendar {
+            every_day,
+            time_zone,
+            ..
+        } => {
+            let every_day = every_day.unwrap_or_default();
+            super::rep::every_day_calendar(&store, &every_day, time_zone).await?;
+        }
+        RepCommand::TeamLead { rep, lead } => super::rep::team_lead(&store, &rep, lead).await?,
         RepCommand::Set(a) => {
             let user = store
                 .list_users()

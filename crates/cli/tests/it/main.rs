@@ -6,6 +6,7 @@ mod followup;
 mod lead_management;
 mod reliability;
 mod routing;
+mod rep_day;
 mod scale_out;
 mod score;
 mod support;

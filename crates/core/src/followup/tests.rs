@@ -18,6 +18,7 @@ fn handover(lead: &str, owner: &str, source: &str, assigned: i64) -> Handover {
         accepted_at: None,
         rejected_at: None,
         first_touch_at: None,
+        rejection_reason: None,
     }
 }
 
@@ -104,6 +105,14 @@ fn rows_by_source_team_and_month() {
     assert_eq!(by(By::Source), ["web form", "webinar", "total"]);
     assert_eq!(by(By::Team), ["(no team)", "emea", "total"]);
     assert_eq!(by(By::Month), ["2026-09", "2026-11", "total"]);
+    hs[0].rejected_at = Some(MONDAY);
+    hs[0].rejection_reason = Some("no_budget: next year".into());
+    hs[1].rejected_at = Some(MONDAY);
+    hs[1].rejection_reason = Some("no_budget".into());
+    let rows = report(&hs, By::Reason, now);
+    let no_budget = rows.iter().find(|r| r.key == "no_budget").unwrap();
+    assert_eq!(no_budget.rejected, 2);
+    assert!(rows.iter().any(|r| r.key == "(not rejected)"));
 }
 
 fn any_handover() -> impl Strategy<Value = Handover> {
@@ -120,6 +129,8 @@ fn any_handover() -> impl Strategy<Value = Handover> {
             accepted_at: acc.map(|d| (assigned + d) * H),
             rejected_at: rej.map(|d| (assigned + d) * H),
             first_touch_at: touch.map(|d| (assigned + d) * H),
+            rejection_reason: rej
+                .map(|d| ["no_budget", "not_a_fit: too small"][(d % 2) as usize].into()),
         },
     )
 }
@@ -129,7 +140,7 @@ proptest! {
     fn groups_add_up_to_the_total(
         hs in proptest::collection::vec(any_handover(), 0..40),
         now in 0i64..200,
-        by in proptest::sample::select(vec![By::Rep, By::Team, By::Source, By::Month]),
+        by in proptest::sample::select(vec![By::Rep, By::Team, By::Source, By::Month, By::Reason]),
     ) {
         let now = now * H;
         let rows = report(&hs, by, now);

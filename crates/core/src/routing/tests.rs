@@ -402,3 +402,43 @@ fn routing_state_round_trips_through_json_for_the_store() {
         RoutingState::default()
     );
 }
+
+#[test]
+fn a_rep_the_lead_was_taken_from_is_passed_over_and_named_so() {
+    let rules = rules(
+        r#"
+[[routing]]
+name = "Inbound"
+when = "employees >= 0"
+assign = { team = "inbound", members = [{ rep = "ann" }, { rep = "ben" }] }
+"#,
+    );
+    let mut reps = everyone_in(&["ann", "ben"]);
+    reps.exclude("ann");
+    for _ in 0..3 {
+        let d = route(
+            &lead("US", 10.0),
+            None,
+            &rules,
+            &reps,
+            &RoutingState::default(),
+            NOW,
+        );
+        assert_eq!(d.owner(), Some("ben"));
+    }
+    reps.exclude("ben");
+    let d = route(
+        &lead("US", 10.0),
+        None,
+        &rules,
+        &reps,
+        &RoutingState::default(),
+        NOW,
+    );
+    assert_eq!(d.outcome, Outcome::NoOneAvailable);
+    assert!(
+        d.explanation.iter().any(|l| l.contains("missed deadline")),
+        "{:?}",
+        d.explanation
+    );
+}

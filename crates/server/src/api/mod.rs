@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub(crate) mod assignments;
 pub(crate) mod directory;
 pub(crate) mod duplicates;
 pub(crate) mod leads;
@@ -16,6 +17,7 @@ pub(crate) mod marketing;
 pub mod openapi;
 pub(crate) mod reps;
 pub(crate) mod routing;
+pub(crate) mod rep_day;
 pub(crate) mod scoring;
 pub(crate) mod segments;
 
@@ -81,6 +83,15 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reps::get_one, reps::update))
         .routes(routes!(reps::get_calendar, reps::put_calendar))
         .routes(routes!(reps::followup_api))
+        .routes(routes!(assignments::list))
+        .routes(routes!(assignments::accept))
+        .routes(routes!(assignments::reject))
+        .routes(routes!(assignments::touch))
+        .routes(routes!(assignments::next_step))
+        .routes(routes!(rep_day::referral))
+        .routes(routes!(rep_day::list))
+        .routes(routes!(rep_day::mark_all_read))
+        .routes(routes!(rep_day::set_team_lead))
         .routes(routes!(openapi::spec))
 }
 

@@ -32,6 +32,8 @@ pub const PREFIX: &str = "/api/v1";
         (name = "campaigns", description = "Marketing campaigns and their cost"),
         (name = "forms", description = "Form definitions and HubSpot-compatible submissions"),
         (name = "duplicates", description = "Likely duplicate people and accounts: review, merge with field-level survivorship, dismiss, scan"),
+        (name = "assignments", description = "Who owns which lead: the rep's inbox, accept, reject, touches, next steps, referrals"),
+        (name = "notifications", description = "In-app notifications of users, and reps' team leads"),
         (name = "directory", description = "Sources, users and API keys (admin only)"),
         (name = "tracking", description = "Segment HTTP Tracking API (any Segment or RudderStack library)"),
         (name = "routing", description = "Routing rules (marketer+ to change), the test-this-lead preview, waiting leads, reps' calendars and out-of-office, the team calendar"),

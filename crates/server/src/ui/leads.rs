@@ -80,7 +80,9 @@ pub(super) async fn detail_page(
         Ok(x) => x,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
+    let assignment = super::rep_actions::card(st, user, &lead.id).await;
     let ctx = minijinja::context! {
+        assignment => Value::from(Serde(&assignment)),
         user => user.context(), page => "leads", lead => Value::from(Serde(&lead)), activities => Value::from(Serde(&acts.items)), more_activities => acts.next.is_some(),
         stage_changes => Value::from(Serde(&stages)), merges => Value::from(Serde(&merges)),
         scoring => Value::from(Serde(&scoring)), time_in_stage => Value::from(Serde(time_in_stage(&stages))),

@@ -19,10 +19,12 @@ mod followup;
 mod form_builder;
 mod forms;
 mod imports;
+mod inbox;
 mod leads;
 mod reps;
 mod routing;
 mod routing_form;
+mod rep_actions;
 mod scoring;
 mod segments;
 mod session;
@@ -109,6 +111,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "followup.html",
         include_str!("../../templates/followup.html"),
+    ),
+    ("inbox.html", include_str!("../../templates/inbox.html")),
+    (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
+    (
+        "lead_assignment.html",
+        include_str!("../../templates/lead_assignment.html"),
     ),
 ];
 
@@ -209,6 +220,15 @@ pub fn routes() -> Router<AppState> {
         .route("/leads", get(leads::list))
         .route("/leads/{id}", get(leads::detail))
         .route("/leads/{id}/stage", post(leads::move_stage))
+        .route("/leads/{id}/accept", post(rep_actions::accept))
+        .route("/leads/{id}/reject", post(rep_actions::reject))
+        .route("/leads/{id}/touch", post(rep_actions::touch))
+        .route("/leads/{id}/next_step", post(rep_actions::next_step))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/referral", post(inbox::referral))
+        .route("/notifications", get(inbox::notifications))
+        .route("/notifications/read", post(inbox::read_all))
+        .route("/notifications/{id}/read", post(inbox::read_one))
         .route("/segments", get(segments::list).post(segments::create))
         .route(
             "/segments/{id}",

@@ -15,6 +15,8 @@ pub struct UiUser {
     pub user: User,
     pub role: Role,
     pub csrf: String,
+    /// Unread notifications, for the bell in the nav (one count over a partial index).
+    pub unread: i64,
 }
 
 impl UiUser {
@@ -52,7 +54,8 @@ impl UiUser {
     /// What every page's layout shows of the user.
     pub fn context(&self) -> minijinja::Value {
         minijinja::context! { email => &self.user.email, name => &self.user.name, role => self.role.as_str(), csrf => &self.csrf,
-        can_market => self.role >= Role::Marketer, is_admin => self.role >= Role::Admin }
+        can_market => self.role >= Role::Marketer, is_admin => self.role >= Role::Admin,
+        can_sell => self.role >= Role::Sales, unread => self.unread }
     }
 }
 
@@ -61,11 +64,16 @@ impl FromRequestParts<AppState> for UiUser {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         match auth::session_user(&parts.headers, st).await {
-            Ok(Some((user, csrf))) => Ok(UiUser {
-                role: Role::parse(&user.role).unwrap_or(Role::Viewer),
-                user,
-                csrf,
-            }),
+            Ok(Some((user, csrf))) => {
+                // The bell is a nicety: a failed count shows none rather than failing the page.
+                let unread = st.store.unread_notifications(&user.id).await.unwrap_or(0);
+                Ok(UiUser {
+                    role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+                    user,
+                    csrf,
+                    unread,
+                })
+            }
             Ok(None) => {
                 let next = parts
                     .uri

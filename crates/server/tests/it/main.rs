@@ -9,6 +9,7 @@ mod hubspot;
 mod identity;
 mod ingest;
 mod routing;
+mod rep_day;
 mod scoring;
 mod support;
 mod ui;

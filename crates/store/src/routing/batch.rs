@@ -9,6 +9,7 @@ use super::outbox::{Payload, ROUTE_JOB};
 use super::reps::{self, Reps};
 use crate::capture::bulk::{self, Arg};
 use crate::capture::tx::Tx;
+use crate::notifications::{self, Note, lead_label};
 use crate::{Result, StoreError, new_id};
 
 /// What became of one job.
@@ -27,6 +28,8 @@ enum Fate {
 struct Item {
     job_id: String,
     lead_id: Option<String>,
+    /// Reps this job's lead must not go to.
+    exclude: Vec<String>,
     fate: Fate,
 }
 
@@ -58,13 +61,18 @@ impl Batch {
         for r in rows {
             let job_id: String = r.try_get("id")?;
             let payload: String = r.try_get("payload")?;
-            let (lead_id, fate) = match serde_json::from_str::<Payload>(&payload) {
-                Ok(p) => (Some(p.lead_id), Fate::Open),
-                Err(e) => (None, Fate::Failed(format!("unreadable route payload: {e}"))),
+            let (lead_id, exclude, fate) = match serde_json::from_str::<Payload>(&payload) {
+                Ok(p) => (Some(p.lead_id), p.exclude, Fate::Open),
+                Err(e) => (
+                    None,
+                    Vec::new(),
+                    Fate::Failed(format!("unreadable route payload: {e}")),
+                ),
             };
             items.push(Item {
                 job_id,
                 lead_id,
+                exclude,
                 fate,
             });
         }
@@ -103,6 +111,13 @@ impl Batch {
             Fate::Open => item.lead_id.as_deref(),
             _ => None,
         }
+    }
+
+    /// The reps job `i`'s lead must not go to (empty for a first routing).
+    pub fn exclude_of(&self, i: usize) -> &[String] {
+        self.items
+            .get(i)
+            .map_or(&[], |item| item.exclude.as_slice())
     }
 
     pub fn skip(&mut self, i: usize) {
@@ -187,6 +202,7 @@ impl Batch {
             );
             tx.execute(&sql, args).await?;
         }
+        notify_owners(tx, &self.assigned_leads, now).await?;
         if let Some(state) = &self.state {
             reps::save_state(tx, state).await?;
         }
@@ -239,6 +255,47 @@ impl Batch {
         .await?;
         Ok(report)
     }
+}
+
+/// Tells each new owner about the leads this batch gave them (read back from the open
+/// assignments, so a lead left out by a conflict notifies no one).
+async fn notify_owners(tx: &mut Tx<'_>, leads: &[String], now: i64) -> Result<()> {
+    for chunk in leads.chunks(bulk::CHUNK) {
+        let list: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let mut args: Vec<Arg> = vec![now.into()];
+        args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
+        let sql = format!(
+            "SELECT a.owner_id, a.lead_id, a.rule, a.accept_due_at, l.first_name, l.last_name, l.email, l.company \
+             FROM assignments a JOIN leads l ON l.id = a.lead_id \
+             WHERE a.ended_at IS NULL AND a.assigned_at = $1 AND a.lead_id IN ({})",
+            list.join(",")
+        );
+        let mut notes = Vec::new();
+        for r in tx.fetch_all(&sql, args).await? {
+            let label = lead_label(
+                r.try_get::<Option<String>>("first_name")?.as_deref(),
+                r.try_get::<Option<String>>("last_name")?.as_deref(),
+                r.try_get::<Option<String>>("email")?.as_deref(),
+                r.try_get::<Option<String>>("company")?.as_deref(),
+            );
+            let rule: String = r.try_get("rule")?;
+            let due = match r.try_get::<Option<i64>>("accept_due_at")? {
+                Some(at) => format!("; accept by {}", leadline_core::time::rfc3339(at)),
+                None => String::new(),
+            };
+            let owner: String = r.try_get("owner_id")?;
+            let lead: String = r.try_get("lead_id")?;
+            notes.push(Note::about_lead(
+                &owner,
+                "assigned",
+                &lead,
+                format!("New lead: {label}"),
+                format!("Routed to you by rule '{rule}'{due}."),
+            ));
+        }
+        notifications::write(tx, notes, now).await?;
+    }
+    Ok(())
 }
 
 /// How the owner was chosen, as stored (`round_robin`, …).

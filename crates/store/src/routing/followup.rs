@@ -16,6 +16,7 @@ type Row = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<String>,
 );
 
 impl Store {
@@ -26,7 +27,7 @@ impl Store {
         let policy = self.policy();
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT a.lead_id, u.email, l.source_channel, a.rule, a.assigned_at, a.accept_due_at, \
-             a.touch_due_at, a.accepted_at, a.rejected_at, a.first_touch_at \
+             a.touch_due_at, a.accepted_at, a.rejected_at, a.first_touch_at, a.rejection_reason \
              FROM assignments a JOIN users u ON u.id = a.owner_id JOIN leads l ON l.id = a.lead_id \
              WHERE a.assigned_at >= $1 ORDER BY a.assigned_at, a.id",
         )
@@ -50,6 +51,7 @@ impl Store {
                 accepted_at: r.7,
                 rejected_at: r.8,
                 first_touch_at: r.9,
+                rejection_reason: r.10,
             })
             .collect())
     }

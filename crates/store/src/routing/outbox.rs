@@ -15,6 +15,9 @@ pub const ROUTE_JOB: &str = "route";
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Payload {
     pub lead_id: String,
+    /// Reps the lead must not go to: it was taken from them after a missed deadline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
 }
 
 /// The payload text for `lead_id`; one spelling, so a lead's jobs can be found by it.
@@ -35,6 +38,24 @@ impl RouteJobs {
             new_id().into(),
             ROUTE_JOB.into(),
             payload(lead_id).into(),
+            "queued".into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+
+    /// Queues routing for `lead_id` away from the reps in `exclude` (a reassignment after a
+    /// missed deadline), due at `now`.
+    pub fn push_excluding(&mut self, lead_id: &str, exclude: Vec<String>, now: i64) {
+        let payload = serde_json::to_string(&Payload {
+            lead_id: lead_id.to_owned(),
+            exclude,
+        })
+        .unwrap_or_else(|_| payload(lead_id));
+        self.rows.push(vec![
+            new_id().into(),
+            ROUTE_JOB.into(),
+            payload.into(),
             "queued".into(),
             now.into(),
             now.into(),

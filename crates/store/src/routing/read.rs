@@ -3,7 +3,7 @@
 use crate::{Result, Store};
 
 /// One assignment of a lead to a rep.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AssignmentRecord {
     pub id: String,
     pub lead_id: String,
@@ -25,55 +25,64 @@ pub struct AssignmentRecord {
     pub rejection_reason: Option<String>,
     pub first_touch_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// Why it ended: `rejected`, `sla_reassigned`, `disqualified`, `recycled`, `merged`.
+    pub end_reason: Option<String>,
+    /// What the rep plans next, and when (epoch ms).
+    pub next_step: Option<String>,
+    pub next_step_at: Option<i64>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-);
+impl AssignmentRecord {
+    fn read(r: &sqlx::any::AnyRow) -> Result<AssignmentRecord> {
+        use sqlx::Row;
+        Ok(AssignmentRecord {
+            id: r.try_get("id")?,
+            lead_id: r.try_get("lead_id")?,
+            owner_id: r.try_get("owner_id")?,
+            rule: r.try_get("rule")?,
+            via: r.try_get("via")?,
+            explanation: r.try_get("explanation")?,
+            job_id: r.try_get("job_id")?,
+            assigned_at: r.try_get("assigned_at")?,
+            accept_due_at: r.try_get("accept_due_at")?,
+            touch_due_at: r.try_get("touch_due_at")?,
+            accepted_at: r.try_get("accepted_at")?,
+            rejected_at: r.try_get("rejected_at")?,
+            rejection_reason: r.try_get("rejection_reason")?,
+            first_touch_at: r.try_get("first_touch_at")?,
+            ended_at: r.try_get("ended_at")?,
+            end_reason: r.try_get("end_reason")?,
+            next_step: r.try_get("next_step")?,
+            next_step_at: r.try_get("next_step_at")?,
+        })
+    }
+}
+
+/// The columns [`AssignmentRecord::read`] reads.
+pub(crate) const COLUMNS: &str = "id, lead_id, owner_id, rule, via, explanation, job_id, assigned_at, \
+    accept_due_at, touch_due_at, accepted_at, rejected_at, rejection_reason, first_touch_at, ended_at, \
+    end_reason, next_step, next_step_at";
 
 impl Store {
     /// Every assignment of `lead_id`, oldest first.
     pub async fn lead_assignments(&self, lead_id: &str) -> Result<Vec<AssignmentRecord>> {
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT id, lead_id, owner_id, rule, via, explanation, job_id, assigned_at, accept_due_at, \
-             touch_due_at, ended_at, accepted_at, rejected_at, rejection_reason, first_touch_at FROM assignments WHERE lead_id = $1 ORDER BY assigned_at, id",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assignments WHERE lead_id = $1 ORDER BY assigned_at, id"
+        )))
         .bind(lead_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AssignmentRecord {
-                id: r.0,
-                lead_id: r.1,
-                owner_id: r.2,
-                rule: r.3,
-                via: r.4,
-                explanation: r.5,
-                job_id: r.6,
-                assigned_at: r.7,
-                accept_due_at: r.8,
-                touch_due_at: r.9,
-                ended_at: r.10,
-                accepted_at: r.11,
-                rejected_at: r.12,
-                rejection_reason: r.13,
-                first_touch_at: r.14,
-            })
-            .collect())
+        rows.iter().map(AssignmentRecord::read).collect()
+    }
+
+    /// The lead's open assignment, if it has one.
+    pub async fn open_assignment(&self, lead_id: &str) -> Result<Option<AssignmentRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assignments WHERE lead_id = $1 AND ended_at IS NULL"
+        )))
+        .bind(lead_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(AssignmentRecord::read).transpose()
     }
 }

@@ -59,6 +59,8 @@ impl RepInfo {
 /// The sales team at one instant.
 pub(crate) struct Reps {
     info: HashMap<String, RepInfo>,
+    /// The team's calendar, for people who are not (or no longer) reps.
+    team: Option<Schedule>,
     pub directory: RepDirectory,
 }
 
@@ -107,6 +109,7 @@ impl Reps {
         }
         Ok(Reps {
             info,
+            team,
             directory: RepDirectory::new(reps),
         })
     }
@@ -126,13 +129,22 @@ impl Reps {
         }
     }
 
+    /// The rep's working calendar (their own, else the team's; the team's too for an owner
+    /// who is no longer in sales); `None` when no calendar is usable.
+    pub fn schedule(&self, rep: &str) -> Option<&Schedule> {
+        match self.info.get(rep) {
+            Some(info) => info.schedule.as_ref(),
+            None => self.team.as_ref(),
+        }
+    }
+
     /// When a rep passed over for `why` may be able to take leads again, if that is known.
     pub fn back_at(&self, rep: &str, why: Why, now: i64) -> Option<i64> {
         let info = self.info.get(rep)?;
         match why {
             Why::OutOfOffice => info.ooo.1,
             Why::OutsideWorkingHours => info.schedule.as_ref()?.next_open(now),
-            Why::Inactive | Why::AtCapacity { .. } | Why::UnknownRep => None,
+            Why::Inactive | Why::AtCapacity { .. } | Why::UnknownRep | Why::Excluded => None,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::{Result, Store, StoreError, new_id};
 /// The open assignment of a lead: `(id, owner, accepted_at)`.
 type Open = (String, String, Option<i64>);
 
-fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
+pub(super) fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
     StoreError::Refused {
         code,
         message: message.into(),
@@ -20,7 +20,7 @@ fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
 }
 
 /// The lead's open assignment, if `rep` owns it.
-async fn owned(
+pub(super) async fn owned(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     lead_id: &str,
     rep: &str,
@@ -105,7 +105,7 @@ impl Store {
             note => format!("{}: {note}", reason.code()),
         };
         sqlx::query(
-            "UPDATE assignments SET rejected_at = $2, rejection_reason = $3, ended_at = $2 WHERE id = $1",
+            "UPDATE assignments SET rejected_at = $2, rejection_reason = $3, ended_at = $2, end_reason = 'rejected' WHERE id = $1",
         )
         .bind(&id)
         .bind(now)

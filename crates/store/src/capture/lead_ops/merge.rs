@@ -61,6 +61,8 @@ pub(crate) async fn merge_lead(
     let gone = load(conn, merged).await?;
     let mut keep = load(conn, survivor).await?;
     let (keep_times, gone_times) = (times(conn, survivor).await?, times(conn, merged).await?);
+    // The merged lead leaves every inbox; the survivor keeps its own assignment, if any.
+    crate::routing::ending::end_open(conn, &[merged.to_owned()], "merged", now).await?;
     conn.execute(
         "UPDATE leads SET email = NULL, email_key = NULL, user_id = NULL, external_key = NULL, merged_into = $1, updated_at = $2 WHERE id = $3",
         vec![survivor.into(), now.into(), merged.into()],
