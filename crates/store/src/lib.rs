@@ -25,6 +25,7 @@ pub mod saved_segments;
 pub mod scores;
 pub mod segments;
 pub mod settings;
+pub mod webhooks;
 pub mod testing;
 
 pub use capture::inbox::InboxDepth;

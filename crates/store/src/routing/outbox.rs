@@ -1,11 +1,12 @@
 //! The routing outbox: a `route` job per lead that became sales-ready, written in the same
 //! transaction as the stage change, so a committed MQL always gets routed and a rolled-back
-//! one never does.
+//! one never does. The `lead.became_mql` webhook event is recorded in the same write.
 
 use serde::{Deserialize, Serialize};
 
 use crate::capture::bulk::{self, Arg};
 use crate::capture::tx::Tx;
+use crate::webhooks::{self, LEAD_BECAME_MQL};
 use crate::{Result, new_id};
 
 /// The job kind routing claims (and the generic worker leaves alone).
@@ -26,6 +27,8 @@ pub(crate) fn payload(lead_id: &str) -> String {
 #[derive(Default)]
 pub(crate) struct RouteJobs {
     rows: Vec<Vec<Arg>>,
+    /// The leads that became MQL, and when, for their webhook events.
+    leads: Vec<(String, i64)>,
 }
 
 impl RouteJobs {
@@ -39,9 +42,11 @@ impl RouteJobs {
             now.into(),
             now.into(),
         ]);
+        self.leads.push((lead_id.to_owned(), now));
     }
 
-    /// Inserts the queued jobs (multi-row INSERTs) in the caller's transaction.
+    /// Inserts the queued jobs (multi-row INSERTs) and their leads' `lead.became_mql`
+    /// webhook events in the caller's transaction.
     pub async fn write(&mut self, tx: &mut Tx<'_>) -> Result<()> {
         bulk::insert(
             tx,
@@ -49,6 +54,33 @@ impl RouteJobs {
             "",
             std::mem::take(&mut self.rows),
         )
-        .await
+        .await?;
+        let leads = std::mem::take(&mut self.leads);
+        let Some(&(_, now)) = leads.first() else {
+            return Ok(());
+        };
+        let subs = webhooks::subscribers(tx, LEAD_BECAME_MQL).await?;
+        if subs.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = leads.iter().map(|(id, _)| id.clone()).collect();
+        let rows = bulk::select_in(tx, "SELECT id, email FROM leads", "id", &ids).await?;
+        let mut emails = std::collections::HashMap::new();
+        for r in rows {
+            emails.insert(r.try_get::<String>("id")?, r.try_get::<Option<String>>("email")?);
+        }
+        let data: Vec<serde_json::Value> = leads
+            .iter()
+            .map(|(id, at)| {
+                serde_json::json!({
+                    "lead_id": id,
+                    "email": emails.get(id).cloned().flatten(),
+                    "stage": "mql",
+                    "at": leadline_core::time::rfc3339(*at),
+                })
+            })
+            .collect();
+        webhooks::record(tx, &subs, LEAD_BECAME_MQL, &data, now).await?;
+        Ok(())
     }
 }
