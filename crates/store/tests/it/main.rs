@@ -12,3 +12,4 @@ mod routing;
 mod scoring;
 mod segments;
 mod support;
+mod webhooks;
