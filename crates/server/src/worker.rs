@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 mod routing;
 mod scans;
+pub mod webhooks;
 
 /// How long a claimed job is ours before another process may take it over.
 const LEASE_MS: i64 = 60_000;
@@ -51,9 +52,13 @@ pub async fn queue_rescore(state: &AppState) -> leadline_store::Result<String> {
     Ok(id)
 }
 
-/// Runs jobs, and routes leads, until the process ends.
+/// Runs jobs, routes leads and delivers webhooks until the process ends.
 pub async fn run(state: AppState) {
-    tokio::join!(run_jobs(state.clone()), routing::run(state));
+    tokio::join!(
+        run_jobs(state.clone()),
+        routing::run(state.clone()),
+        webhooks::run(state)
+    );
 }
 
 async fn run_jobs(state: AppState) {
