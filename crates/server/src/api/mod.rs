@@ -16,6 +16,7 @@ pub(crate) mod marketing;
 pub mod openapi;
 pub(crate) mod scoring;
 pub(crate) mod segments;
+pub(crate) mod webhooks;
 
 /// The `/api/v1` routes (without the prefix).
 pub fn routes() -> Router<AppState> {
@@ -72,6 +73,12 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
             duplicates::put_rules,
             duplicates::delete_rules
         ))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get_one, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::ping))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(openapi::spec))
 }
 

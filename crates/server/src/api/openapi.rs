@@ -33,6 +33,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "forms", description = "Form definitions and HubSpot-compatible submissions"),
         (name = "duplicates", description = "Likely duplicate people and accounts: review, merge with field-level survivorship, dismiss, scan"),
         (name = "directory", description = "Sources, users and API keys (admin only)"),
+        (name = "webhooks", description = "Signed event deliveries to your endpoints: subscriptions, delivery log, redelivery, secret rotation (admin only)"),
         (name = "tracking", description = "Segment HTTP Tracking API (any Segment or RudderStack library)"),
         (name = "meta", description = "This document"),
     )

@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use leadline_core::webhook::{self, Secret};
+use leadline_store::Store;
 use leadline_store::webhooks::{Attempt, Claimed};
 
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub async fn run(state: AppState) {
     let client = client();
     let worker = format!("{}-{}", std::process::id(), crate::auth::random_token(6));
     loop {
-        match deliver_due(&state, &client, &worker, leadline_store::now_ms()).await {
+        match deliver_due(&state.store, &client, &worker, leadline_store::now_ms()).await {
             Ok(n) if n as i64 >= BATCH => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not claim webhook deliveries"),
@@ -54,26 +55,24 @@ pub async fn run(state: AppState) {
 /// records each outcome; returns how many were claimed. Public so tests can run a pass with
 /// a clock of their own (a retry half a minute later).
 pub async fn deliver_due(
-    state: &AppState,
+    store: &Store,
     client: &reqwest::Client,
     worker: &str,
     now: i64,
 ) -> leadline_store::Result<usize> {
-    let claimed = state
-        .store
+    let claimed = store
         .claim_webhook_deliveries(worker, now, LEASE_MS, BATCH)
         .await?;
     let n = claimed.len();
     let mut tasks = tokio::task::JoinSet::new();
     for c in claimed {
-        let (state, client, worker) = (state.clone(), client.clone(), worker.to_owned());
+        let (store, client, worker) = (store.clone(), client.clone(), worker.to_owned());
         tasks.spawn(async move {
             let attempt = send(&client, &c, leadline_store::now_ms()).await;
             log(&c, &attempt);
             let jitter: f64 = rand::random();
             let done = now.max(leadline_store::now_ms());
-            if let Err(e) = state
-                .store
+            if let Err(e) = store
                 .record_webhook_attempt(&c, &worker, &attempt, done, jitter)
                 .await
             {

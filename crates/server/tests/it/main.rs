@@ -11,3 +11,4 @@ mod ingest;
 mod scoring;
 mod support;
 mod ui;
+mod webhooks;
