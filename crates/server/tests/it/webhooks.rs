@@ -229,3 +229,95 @@ async fn admins_manage_endpoints_and_secrets_are_shown_once() {
     .await;
     r.assert_error(StatusCode::FORBIDDEN, "forbidden");
 }
+
+#[tokio::test]
+async fn admins_manage_webhooks_in_settings_and_redeliver_from_the_log() {
+    let app = spawn_app().await;
+    let rx = receiver(&[503]).await;
+    let admin = app.session("admin@leadline.example", "admin").await;
+    let page = app.get_with_cookie("/settings/webhooks", &admin).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let csrf = crate::support::hidden_value(&page.text, "csrf").unwrap();
+    let r = app
+        .post_form("/settings/webhooks", &[("url", rx.url.as_str())], Some(&admin))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let r = app
+        .post_form(
+            "/settings/webhooks",
+            &[("csrf", &csrf), ("url", "not a url")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("must start with http"), "{}", r.text);
+    let r = app
+        .post_form(
+            "/settings/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", &rx.url),
+                ("description", "<b>CRM</b>"),
+                ("type_lead.assigned", "on"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let at = r.text.find("whsec_").expect("the secret is shown");
+    let secret = r.text[at..].split('"').next().unwrap().to_owned();
+    let endpoints = app.store.webhooks().await.unwrap();
+    let id = endpoints[0].id.clone();
+    assert_eq!(endpoints[0].event_types, ["lead.assigned"]);
+    let list = app.get_with_cookie("/settings/webhooks", &admin).await;
+    assert!(
+        list.text.contains("&lt;b&gt;CRM") && !list.text.contains("<b>CRM"),
+        "escaped"
+    );
+    assert!(!list.text.contains(&secret), "the secret is shown once");
+    for action in ["ping", "disable", "enable"] {
+        let r = app
+            .post_form(
+                &format!("/settings/webhooks/{id}/{action}"),
+                &[("csrf", &csrf)],
+                Some(&admin),
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{action}: {} {}", r.status, r.text);
+    }
+    rx.wait_for(&app, 1, leadline_store::now_ms()).await;
+    let log = app
+        .get_with_cookie(&format!("/settings/webhooks/{id}"), &admin)
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    assert!(log.text.contains("ping") && log.text.contains("503"), "{}", log.text);
+    let delivery = app
+        .store
+        .webhook_deliveries(&id, None, 10)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let r = app
+        .post_form(
+            &format!("/settings/webhooks/{id}/deliveries/{}/redeliver", delivery.id),
+            &[("csrf", &csrf)],
+            Some(&admin),
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.text);
+    let got = rx.wait_for(&app, 2, leadline_store::now_ms()).await;
+    assert_eq!(got[1].id, got[0].id);
+    let r = app
+        .post_form(
+            &format!("/settings/webhooks/{id}/delete"),
+            &[("csrf", &csrf)],
+            Some(&admin),
+        )
+        .await;
+    assert!(r.status.is_redirection());
+    assert!(app.store.webhooks().await.unwrap().is_empty());
+    let marketer = app.session("m@leadline.example", "marketer").await;
+    let r = app.get_with_cookie("/settings/webhooks", &marketer).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
