@@ -25,8 +25,8 @@ pub mod saved_segments;
 pub mod scores;
 pub mod segments;
 pub mod settings;
-pub mod webhooks;
 pub mod testing;
+pub mod webhooks;
 
 pub use capture::inbox::InboxDepth;
 pub use capture::{CaptureOutcome, Captured, Capturer, Pipeline};

@@ -219,11 +219,12 @@ impl Store {
     /// too for [`ROTATION_OVERLAP_MS`], so receivers can switch without losing deliveries.
     pub async fn rotate_webhook_secret(&self, id: &str, now: i64) -> Result<EndpointWithSecret> {
         let mut tx = self.begin_write().await?;
-        let text: String = sqlx::query_scalar("SELECT secrets FROM webhook_endpoints WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let text: String =
+            sqlx::query_scalar("SELECT secrets FROM webhook_endpoints WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         let old: Vec<StoredSecret> =
             serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let secret = new_secret();
@@ -232,13 +233,17 @@ impl Store {
             expires_at: None,
         }];
         // Only the newest old secret stays, for the overlap; older ones are dropped.
-        if let Some(prev) = old.into_iter().find(|s| s.expires_at.is_none_or(|t| t > now)) {
+        if let Some(prev) = old
+            .into_iter()
+            .find(|s| s.expires_at.is_none_or(|t| t > now))
+        {
             secrets.push(StoredSecret {
                 secret: prev.secret,
                 expires_at: Some(now + ROTATION_OVERLAP_MS),
             });
         }
-        let text = serde_json::to_string(&secrets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let text =
+            serde_json::to_string(&secrets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query("UPDATE webhook_endpoints SET secrets = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(text)
@@ -339,7 +344,13 @@ pub(crate) async fn record(
         }
         ids.push(id);
     }
-    bulk::insert(tx, "webhook_events (id, type, payload, created_at)", "", events).await?;
+    bulk::insert(
+        tx,
+        "webhook_events (id, type, payload, created_at)",
+        "",
+        events,
+    )
+    .await?;
     bulk::insert(
         tx,
         "webhook_deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at)",

@@ -93,7 +93,8 @@ async fn prepare(db: &str, hook: &str) {
     let now = leadline_store::now_ms();
     let events: Vec<CaptureEvent> = (0..LEADS)
         .map(|i| {
-            let mut e = CaptureEvent::new(&format!("a{i}"), Activity::FormSubmitted, now, "source:test");
+            let mut e =
+                CaptureEvent::new(format!("a{i}"), Activity::FormSubmitted, now, "source:test");
             e.email = Some(Email::parse(&format!("vp{i}@acme-industrial.com")).unwrap());
             e.traits.title = Some("VP Sales".into());
             e.traits
@@ -131,7 +132,8 @@ fn received(log: &Log) -> HashMap<(String, String), Vec<(String, Bytes)>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn after_a_kill_9_mid_routing_and_delivery_every_lead_is_assigned_once_and_every_event_arrives() {
+async fn after_a_kill_9_mid_routing_and_delivery_every_lead_is_assigned_once_and_every_event_arrives()
+ {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path()).await;
     let (hook, log) = receiver().await;
@@ -173,7 +175,9 @@ async fn after_a_kill_9_mid_routing_and_delivery_every_lead_is_assigned_once_and
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
     let assigned = count(&pool, "SELECT COUNT(*) FROM assignments").await;
-    eprintln!("second kill with {assigned} of {leads} leads assigned, {got} of {expected} deliveries received");
+    eprintln!(
+        "second kill with {assigned} of {leads} leads assigned, {got} of {expected} deliveries received"
+    );
     assert!(got < expected, "killed before every delivery was made");
 
     let _restarted = Server::start(&db);
@@ -204,7 +208,10 @@ async fn after_a_kill_9_mid_routing_and_delivery_every_lead_is_assigned_once_and
             .unwrap();
     assert_eq!(per_lead.len(), LEADS);
     let wrong: Vec<_> = per_lead.iter().filter(|(_, n)| *n != 1).collect();
-    assert!(wrong.is_empty(), "leads without exactly one assignment: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "leads without exactly one assignment: {wrong:?}"
+    );
 
     // Every expected event arrived; repeats of one carry the same id and body.
     let got = received(&log);

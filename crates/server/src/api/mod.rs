@@ -74,7 +74,11 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
             duplicates::delete_rules
         ))
         .routes(routes!(webhooks::list, webhooks::create))
-        .routes(routes!(webhooks::get_one, webhooks::update, webhooks::delete))
+        .routes(routes!(
+            webhooks::get_one,
+            webhooks::update,
+            webhooks::delete
+        ))
         .routes(routes!(webhooks::rotate))
         .routes(routes!(webhooks::ping))
         .routes(routes!(webhooks::deliveries))

@@ -78,7 +78,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "settings_key.html",
         include_str!("../../templates/settings_key.html"),
     ),
-    ("webhooks.html", include_str!("../../templates/webhooks.html")),
+    (
+        "webhooks.html",
+        include_str!("../../templates/webhooks.html"),
+    ),
     ("webhook.html", include_str!("../../templates/webhook.html")),
     (
         "webhook_secret.html",

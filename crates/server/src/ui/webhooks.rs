@@ -113,8 +113,16 @@ pub async fn act(
         ..Default::default()
     };
     let done = match action.as_str() {
-        "enable" => st.store.update_webhook(&id, &enabled(true), now).await.map(|_| "enabled"),
-        "disable" => st.store.update_webhook(&id, &enabled(false), now).await.map(|_| "disabled"),
+        "enable" => st
+            .store
+            .update_webhook(&id, &enabled(true), now)
+            .await
+            .map(|_| "enabled"),
+        "disable" => st
+            .store
+            .update_webhook(&id, &enabled(false), now)
+            .await
+            .map(|_| "disabled"),
         "ping" => st.store.ping_webhook(&id, now).await.map(|_| "ping"),
         "delete" => st.store.delete_webhook(&id).await.map(|()| "deleted"),
         "rotate" => {

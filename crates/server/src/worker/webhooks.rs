@@ -135,7 +135,10 @@ fn describe(e: &reqwest::Error) -> String {
         "could not connect".to_owned()
     } else {
         let e = e.to_string();
-        format!("request failed: {}", e.split(" for url").next().unwrap_or(&e))
+        format!(
+            "request failed: {}",
+            e.split(" for url").next().unwrap_or(&e)
+        )
     }
 }
 

@@ -77,7 +77,11 @@ impl Receiver {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let http = client();
         while self.got().len() < n {
-            assert!(std::time::Instant::now() < deadline, "{} of {n} deliveries", self.got().len());
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} of {n} deliveries",
+                self.got().len()
+            );
             deliver_due(&app.store, &http, "test", now).await.unwrap();
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
@@ -117,7 +121,8 @@ async fn a_signed_delivery_that_fails_is_retried_with_the_same_id_until_it_succe
         created["id"].as_str().unwrap().to_owned(),
         created["secret"].as_str().unwrap().to_owned(),
     );
-    app.create_lead(&json!({"email": "ann@buyer.example"})).await;
+    app.create_lead(&json!({"email": "ann@buyer.example"}))
+        .await;
     let now = leadline_store::now_ms();
     let first = rx.wait_for(&app, 1, now).await;
     let body = verified(&first[0], &secret);
@@ -165,14 +170,20 @@ async fn admins_manage_endpoints_and_secrets_are_shown_once() {
     let bad = app
         .api_post("/api/v1/webhooks", &json!({"url": "ftp://x.example"}))
         .await;
-    assert_eq!(bad.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"], "url");
+    assert_eq!(
+        bad.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
+        "url"
+    );
     let bad = app
         .api_post(
             "/api/v1/webhooks",
             &json!({"url": rx.url, "event_types": ["lead.deleted"]}),
         )
         .await;
-    assert_eq!(bad.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"], "event_types");
+    assert_eq!(
+        bad.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
+        "event_types"
+    );
     let created = app
         .api_post("/api/v1/webhooks", &json!({"url": rx.url}))
         .await
@@ -239,7 +250,11 @@ async fn admins_manage_webhooks_in_settings_and_redeliver_from_the_log() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     let csrf = crate::support::hidden_value(&page.text, "csrf").unwrap();
     let r = app
-        .post_form("/settings/webhooks", &[("url", rx.url.as_str())], Some(&admin))
+        .post_form(
+            "/settings/webhooks",
+            &[("url", rx.url.as_str())],
+            Some(&admin),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
     let r = app
@@ -283,14 +298,23 @@ async fn admins_manage_webhooks_in_settings_and_redeliver_from_the_log() {
                 Some(&admin),
             )
             .await;
-        assert!(r.status.is_redirection(), "{action}: {} {}", r.status, r.text);
+        assert!(
+            r.status.is_redirection(),
+            "{action}: {} {}",
+            r.status,
+            r.text
+        );
     }
     rx.wait_for(&app, 1, leadline_store::now_ms()).await;
     let log = app
         .get_with_cookie(&format!("/settings/webhooks/{id}"), &admin)
         .await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
-    assert!(log.text.contains("ping") && log.text.contains("503"), "{}", log.text);
+    assert!(
+        log.text.contains("ping") && log.text.contains("503"),
+        "{}",
+        log.text
+    );
     let delivery = app
         .store
         .webhook_deliveries(&id, None, 10)
@@ -300,7 +324,10 @@ async fn admins_manage_webhooks_in_settings_and_redeliver_from_the_log() {
         .remove(0);
     let r = app
         .post_form(
-            &format!("/settings/webhooks/{id}/deliveries/{}/redeliver", delivery.id),
+            &format!(
+                "/settings/webhooks/{id}/deliveries/{}/redeliver",
+                delivery.id
+            ),
             &[("csrf", &csrf)],
             Some(&admin),
         )

@@ -67,7 +67,10 @@ impl RouteJobs {
         let rows = bulk::select_in(tx, "SELECT id, email FROM leads", "id", &ids).await?;
         let mut emails = std::collections::HashMap::new();
         for r in rows {
-            emails.insert(r.try_get::<String>("id")?, r.try_get::<Option<String>>("email")?);
+            emails.insert(
+                r.try_get::<String>("id")?,
+                r.try_get::<Option<String>>("email")?,
+            );
         }
         let data: Vec<serde_json::Value> = leads
             .iter()

@@ -228,7 +228,12 @@ impl Store {
 
     /// Sends a delivery again, now, with the same event id and body, whatever its status;
     /// its retry schedule starts over.
-    pub async fn redeliver_webhook(&self, endpoint_id: &str, id: &str, now: i64) -> Result<Delivery> {
+    pub async fn redeliver_webhook(
+        &self,
+        endpoint_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<Delivery> {
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $3, \
              locked_by = NULL, locked_until = NULL WHERE endpoint_id = $1 AND id = $2",

@@ -94,9 +94,14 @@ async fn endpoints_get_what_they_subscribe_to_from_when_they_exist_while_enabled
         .unwrap();
     let created = endpoint(&db.store, &["lead.created"]).await;
     let all = endpoint(&db.store, &[]).await;
-    assert!(types_delivered(&db.store, &created).await.is_empty(), "nothing from before");
+    assert!(
+        types_delivered(&db.store, &created).await.is_empty(),
+        "nothing from before"
+    );
     for t in ["lead.created", "lead.assigned"] {
-        emit_webhook_in_tx(&db.store, t, &data, NOW, true).await.unwrap();
+        emit_webhook_in_tx(&db.store, t, &data, NOW, true)
+            .await
+            .unwrap();
     }
     assert_eq!(types_delivered(&db.store, &created).await, ["lead.created"]);
     assert_eq!(
@@ -149,14 +154,21 @@ async fn failed_deliveries_back_off_on_the_schedule_then_die_with_the_same_id_th
             .record_webhook_attempt(&c, "w1", &failed(500), now, 0.0)
             .await
             .unwrap();
-        let d = db.store.webhook_delivery(&ep, &c.delivery_id).await.unwrap();
+        let d = db
+            .store
+            .webhook_delivery(&ep, &c.delivery_id)
+            .await
+            .unwrap();
         assert_eq!(d.attempts, attempt);
         assert_eq!(d.last_status_code, Some(500));
         match webhook::retry_delay_ms(attempt as u32, 0.0) {
             Some(wait) => {
                 assert_eq!(d.status, "pending");
                 assert_eq!(d.next_attempt_at, Some(now + wait));
-                assert!(claim(&db.store, now + wait - 1).await.is_empty(), "not before");
+                assert!(
+                    claim(&db.store, now + wait - 1).await.is_empty(),
+                    "not before"
+                );
                 now += wait;
             }
             None => {
@@ -180,7 +192,11 @@ async fn failed_deliveries_back_off_on_the_schedule_then_die_with_the_same_id_th
         .record_webhook_attempt(&c, "w1", &ok(), now, 0.0)
         .await
         .unwrap();
-    let done = db.store.webhook_delivery(&ep, &c.delivery_id).await.unwrap();
+    let done = db
+        .store
+        .webhook_delivery(&ep, &c.delivery_id)
+        .await
+        .unwrap();
     assert_eq!(done.status, "delivered");
     assert_eq!(done.delivered_at, Some(now));
 }
@@ -203,7 +219,10 @@ async fn a_delivery_whose_worker_died_is_sent_again_with_the_same_id_after_the_l
         .pop()
         .expect("taken over after the lease");
     assert_eq!(second.delivery_id, first.delivery_id);
-    assert_eq!((&second.event_id, &second.payload), (&first.event_id, &first.payload));
+    assert_eq!(
+        (&second.event_id, &second.payload),
+        (&first.event_id, &first.payload)
+    );
     assert_eq!(second.attempt, 2);
     // The stale worker's late report does not overwrite the new owner's.
     db.store
@@ -214,8 +233,15 @@ async fn a_delivery_whose_worker_died_is_sent_again_with_the_same_id_after_the_l
         .record_webhook_attempt(&second, "w2", &ok(), NOW + LEASE + 3, 0.0)
         .await
         .unwrap();
-    let d = db.store.webhook_delivery(&ep, &first.delivery_id).await.unwrap();
-    assert_eq!((d.status.as_str(), d.last_status_code), ("delivered", Some(204)));
+    let d = db
+        .store
+        .webhook_delivery(&ep, &first.delivery_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.status.as_str(), d.last_status_code),
+        ("delivered", Some(204))
+    );
 }
 
 #[tokio::test]
@@ -263,14 +289,21 @@ fn rule(rep: &str) -> RoutingRule {
 }
 
 async fn capture_lead(db: &TestDb, email: &str) -> String {
-    let mut e = CaptureEvent::new(email, Activity::Page, leadline_store::now_ms(), "source:test");
+    let mut e = CaptureEvent::new(
+        email,
+        Activity::Page,
+        leadline_store::now_ms(),
+        "source:test",
+    );
     e.email = Some(Email::parse(email).unwrap());
     db.capturer.capture(vec![e]).await.unwrap();
     let filter = leadline_store::leads::LeadFilter {
         q: Some(email.into()),
         ..Default::default()
     };
-    db.store.list_leads(&filter, None, 2).await.unwrap().items[0].id.clone()
+    db.store.list_leads(&filter, None, 2).await.unwrap().items[0]
+        .id
+        .clone()
 }
 
 #[tokio::test]
@@ -316,9 +349,15 @@ async fn capture_the_move_to_mql_and_routing_each_record_their_event() {
         assert_eq!(b["data"]["lead_id"], lead.as_str());
         assert_eq!(b["data"]["email"], "ann@buyer.example");
     }
-    let assigned = bodies.iter().find(|b| b["type"] == "lead.assigned").unwrap();
+    let assigned = bodies
+        .iter()
+        .find(|b| b["type"] == "lead.assigned")
+        .unwrap();
     assert_eq!(assigned["data"]["owner_id"], rep.id.as_str());
     assert_eq!(assigned["data"]["rule"], "everyone");
-    let mql = bodies.iter().find(|b| b["type"] == "lead.became_mql").unwrap();
+    let mql = bodies
+        .iter()
+        .find(|b| b["type"] == "lead.became_mql")
+        .unwrap();
     assert_eq!(mql["data"]["stage"], "mql");
 }
