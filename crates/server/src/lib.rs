@@ -97,6 +97,9 @@ async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
     if let Ok(n) = st.store.pending_jobs().await {
         metrics::gauge!("leadline_jobs_pending").set(n as f64);
     }
+    if let Ok(n) = st.store.pending_webhook_deliveries().await {
+        metrics::gauge!("leadline_webhook_deliveries_pending").set(n as f64);
+    }
     if let Ok(d) = st.store.inbox_depth().await {
         metrics::gauge!("leadline_inbox_events").set(d.waiting as f64);
         metrics::gauge!("leadline_inbox_failed_events").set(d.failed as f64);

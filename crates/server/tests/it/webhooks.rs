@@ -154,6 +154,11 @@ async fn a_signed_delivery_that_fails_is_retried_with_the_same_id_until_it_succe
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let all = rx.wait_for(&app, 3, leadline_store::now_ms()).await;
     assert_eq!(all[2].id, all[0].id);
+    let metrics = app.get("/metrics").await;
+    assert!(
+        metrics.text.contains("leadline_webhook_deliveries_pending"),
+        "queue depth in /metrics"
+    );
 }
 
 async fn body_event_id(app: &TestApp, endpoint: &str) -> String {
