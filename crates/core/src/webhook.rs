@@ -16,8 +16,8 @@ use sha2::Sha256;
 pub enum EventType {
     #[serde(rename = "lead.created")]
     LeadCreated,
-    #[serde(rename = "lead.mql")]
-    LeadMql,
+    #[serde(rename = "lead.became_mql")]
+    LeadBecameMql,
     #[serde(rename = "lead.assigned")]
     LeadAssigned,
     #[serde(rename = "sla.breached")]
@@ -31,7 +31,7 @@ pub enum EventType {
 impl EventType {
     pub const ALL: [EventType; 6] = [
         EventType::LeadCreated,
-        EventType::LeadMql,
+        EventType::LeadBecameMql,
         EventType::LeadAssigned,
         EventType::SlaBreached,
         EventType::OpportunityWon,
@@ -42,7 +42,7 @@ impl EventType {
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::LeadCreated => "lead.created",
-            EventType::LeadMql => "lead.mql",
+            EventType::LeadBecameMql => "lead.became_mql",
             EventType::LeadAssigned => "lead.assigned",
             EventType::SlaBreached => "sla.breached",
             EventType::OpportunityWon => "opportunity.won",
@@ -53,6 +53,47 @@ impl EventType {
     pub fn parse(name: &str) -> Option<EventType> {
         EventType::ALL.into_iter().find(|e| e.as_str() == name)
     }
+}
+
+/// The event type of the test delivery an admin sends to one endpoint: never subscribed to,
+/// always sent to the endpoint it was asked for.
+pub const PING: &str = "ping";
+
+/// Longest endpoint URL accepted.
+pub const MAX_URL_LEN: usize = 2_000;
+
+/// Checks an endpoint URL: `http://` or `https://`, a host, no spaces or control characters.
+/// The message says what is wrong, for a field error.
+pub fn check_url(url: &str) -> Result<(), &'static str> {
+    let lower = url.to_ascii_lowercase();
+    let rest = if let Some(r) = lower.strip_prefix("https://") {
+        r
+    } else if let Some(r) = lower.strip_prefix("http://") {
+        r
+    } else {
+        return Err("the URL must start with http:// or https://");
+    };
+    if url.len() > MAX_URL_LEN {
+        return Err("the URL is too long (at most 2,000 characters)");
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the URL may not contain spaces or control characters");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if host_port.starts_with('[') {
+        host_port
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('[')
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err("the URL needs a host name");
+    }
+    Ok(())
 }
 
 /// Why a secret or a delivery did not verify.

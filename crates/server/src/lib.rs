@@ -26,6 +26,18 @@ use tower_http::trace::TraceLayer;
 
 pub use state::AppState;
 
+/// A reqwest client builder with HTTPS through rustls on ring (the provider sqlx already
+/// links; reqwest is built without one, so every client must come from here or a process
+/// that called this first, or reqwest panics when the client is built).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Err means a provider is installed already, which is all we need.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     // Public endpoints are cross-origin by design (forms embedded on other sites, browser
@@ -97,6 +109,9 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
 async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
     if let Ok(n) = st.store.pending_jobs().await {
         metrics::gauge!("leadline_jobs_pending").set(n as f64);
+    }
+    if let Ok(n) = st.store.pending_webhook_deliveries().await {
+        metrics::gauge!("leadline_webhook_deliveries_pending").set(n as f64);
     }
     if let Ok(d) = st.store.inbox_depth().await {
         metrics::gauge!("leadline_inbox_events").set(d.waiting as f64);

@@ -16,6 +16,7 @@ use crate::state::AppState;
 mod routing;
 mod scans;
 mod sla;
+pub mod webhooks;
 
 /// How long a claimed job is ours before another process may take it over.
 const LEASE_MS: i64 = 60_000;
@@ -52,12 +53,13 @@ pub async fn queue_rescore(state: &AppState) -> leadline_store::Result<String> {
     Ok(id)
 }
 
-/// Runs jobs, routes leads and follows up deadlines, until the process ends.
+/// Runs jobs, routes leads, follows up deadlines and delivers webhooks until the process ends.
 pub async fn run(state: AppState) {
     tokio::join!(
         run_jobs(state.clone()),
         routing::run(state.clone()),
-        sla::run(state)
+        sla::run(state.clone()),
+        webhooks::run(state)
     );
 }
 

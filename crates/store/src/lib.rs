@@ -27,6 +27,7 @@ pub mod scores;
 pub mod segments;
 pub mod settings;
 pub mod testing;
+pub mod webhooks;
 
 pub use capture::inbox::InboxDepth;
 pub use capture::{CaptureOutcome, Captured, Capturer, Pipeline};

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_scoring.sql")),
     (9, include_str!("../migrations/sqlite/0009_duplicates.sql")),
     (10, include_str!("../migrations/sqlite/0010_routing.sql")),
+    (11, include_str!("../migrations/sqlite/0011_webhooks.sql")),
     (13, include_str!("../migrations/sqlite/0013_rep_day.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
@@ -29,6 +30,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0009_duplicates.sql"),
     ),
     (10, include_str!("../migrations/postgres/0010_routing.sql")),
+    (11, include_str!("../migrations/postgres/0011_webhooks.sql")),
     (13, include_str!("../migrations/postgres/0013_rep_day.sql")),
 ];
 

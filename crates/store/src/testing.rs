@@ -46,6 +46,32 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Records a webhook event through [`crate::webhooks::emit`] inside a write transaction,
+/// then commits it or (`commit` false) rolls it back, as a failed change would: for tests
+/// of the outbox's all-or-nothing promise.
+pub async fn emit_webhook_in_tx(
+    store: &crate::Store,
+    event_type: &str,
+    data: &serde_json::Value,
+    now: i64,
+    commit: bool,
+) -> crate::Result<()> {
+    let mut conn = store.begin_write().await?;
+    crate::webhooks::emit(
+        &mut crate::capture::tx::Tx::Any(&mut conn),
+        event_type,
+        data,
+        now,
+    )
+    .await?;
+    if commit {
+        conn.commit().await?;
+    } else {
+        conn.rollback().await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

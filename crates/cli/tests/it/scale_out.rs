@@ -9,7 +9,7 @@ async fn two_server_processes_share_one_database() {
     let db = database(dir.path()).await;
     let key = write_key(&db).await;
     let (a, b) = (Server::start(&db), Server::start(&db));
-    let http = reqwest::Client::new();
+    let http = leadline_server::http_client_builder().build().unwrap();
     let mut all = Vec::new();
     let mut sends = Vec::new();
     for i in 0..20 {

@@ -159,3 +159,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn endpoint_urls_must_be_http_with_a_host() {
+    for ok in [
+        "https://example.com/hooks",
+        "http://127.0.0.1:8080/x?y=1",
+        "HTTPS://Example.com",
+        "http://[::1]:9000/",
+    ] {
+        assert_eq!(check_url(ok), Ok(()), "{ok}");
+    }
+    for bad in [
+        "",
+        "example.com",
+        "ftp://example.com",
+        "https://",
+        "https:///path",
+        "http://:80/",
+        "https://exa mple.com",
+        "javascript:alert(1)",
+    ] {
+        assert!(check_url(bad).is_err(), "{bad:?}");
+    }
+    assert!(check_url(&format!("https://a.com/{}", "x".repeat(MAX_URL_LEN))).is_err());
+}

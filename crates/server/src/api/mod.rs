@@ -20,6 +20,7 @@ pub(crate) mod routing;
 pub(crate) mod rep_day;
 pub(crate) mod scoring;
 pub(crate) mod segments;
+pub(crate) mod webhooks;
 
 /// The `/api/v1` routes (without the prefix).
 pub fn routes() -> Router<AppState> {
@@ -92,6 +93,16 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(rep_day::list))
         .routes(routes!(rep_day::mark_all_read))
         .routes(routes!(rep_day::set_team_lead))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(
+            webhooks::get_one,
+            webhooks::update,
+            webhooks::delete
+        ))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::ping))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(openapi::spec))
 }
 

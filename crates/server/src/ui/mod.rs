@@ -29,6 +29,7 @@ mod scoring;
 mod segments;
 mod session;
 mod settings;
+mod webhooks;
 
 pub use session::UiUser;
 
@@ -82,6 +83,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "settings_key.html",
         include_str!("../../templates/settings_key.html"),
+    ),
+    (
+        "webhooks.html",
+        include_str!("../../templates/webhooks.html"),
+    ),
+    ("webhook.html", include_str!("../../templates/webhook.html")),
+    (
+        "webhook_secret.html",
+        include_str!("../../templates/webhook_secret.html"),
     ),
     (
         "segments.html",
@@ -266,6 +276,16 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/api_keys", post(settings::create_key))
         .route("/settings/api_keys/{id}/revoke", post(settings::revoke_key))
         .route("/settings/sources", post(settings::create_source))
+        .route(
+            "/settings/webhooks",
+            get(webhooks::page).post(webhooks::create),
+        )
+        .route("/settings/webhooks/{id}", get(webhooks::detail))
+        .route("/settings/webhooks/{id}/{action}", post(webhooks::act))
+        .route(
+            "/settings/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route(
             "/static/app.css",
             get(|| async {

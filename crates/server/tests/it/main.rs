@@ -13,3 +13,4 @@ mod rep_day;
 mod scoring;
 mod support;
 mod ui;
+mod webhooks;

@@ -57,7 +57,7 @@ pub async fn spawn_app() -> TestApp {
         api_key,
         write_key,
         store,
-        http: Client::builder()
+        http: leadline_server::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("build an HTTP client"),

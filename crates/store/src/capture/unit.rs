@@ -10,7 +10,7 @@ use leadline_core::CaptureEvent;
 use super::bulk::{self, Arg};
 use super::lead_ops::{self, LeadRow};
 use super::tx::Tx;
-use crate::Result;
+use crate::{Result, webhooks};
 
 /// Whether a cached row exists in the database and whether it changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +264,32 @@ impl Unit {
         }
     }
 
+    /// Records a `lead.created` webhook event for each new lead, when an endpoint wants it
+    /// (nothing is built otherwise: bulk imports pay one small read per flush).
+    async fn emit_created(&self, conn: &mut Tx<'_>, ids: &[&str]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let subs = webhooks::subscribers(conn, webhooks::LEAD_CREATED).await?;
+        if subs.is_empty() {
+            return Ok(());
+        }
+        let data: Vec<serde_json::Value> = ids
+            .iter()
+            .filter_map(|id| self.leads.get(*id).map(|l| (id, l)))
+            .map(|(id, l)| {
+                serde_json::json!({
+                    "lead_id": id,
+                    "email": l.row.email.as_ref().map(|e| e.as_str()),
+                    "stage": l.row.stage.as_str(),
+                    "created_at": leadline_core::time::rfc3339(l.created_at),
+                })
+            })
+            .collect();
+        webhooks::record(conn, &subs, webhooks::LEAD_CREATED, &data, self.now).await?;
+        Ok(())
+    }
+
     /// Writes everything buffered, then marks the cache clean.
     pub async fn flush(&mut self, conn: &mut Tx<'_>) -> Result<()> {
         let now = self.now;
@@ -285,20 +311,25 @@ impl Unit {
             .collect();
         bulk::insert(conn, "visitors (id, anonymous_id, lead_id, first_seen_at, last_seen_at, first_channel, first_campaign_id)", "", new_visitors).await?;
         let mut new_leads = Vec::new();
+        let mut new_ids = Vec::new();
         for (id, l) in &self.leads {
             match l.state {
-                RowState::New => new_leads.push(lead_ops::insert_args(
-                    id,
-                    &l.row,
-                    l.first.as_ref(),
-                    l.created_at,
-                    now,
-                )),
+                RowState::New => {
+                    new_leads.push(lead_ops::insert_args(
+                        id,
+                        &l.row,
+                        l.first.as_ref(),
+                        l.created_at,
+                        now,
+                    ));
+                    new_ids.push(id.as_str());
+                }
                 RowState::Dirty => lead_ops::update(conn, now, id, &l.row).await?,
                 RowState::Clean => {}
             }
         }
         bulk::insert(conn, lead_ops::LEAD_INSERT_HEAD, "", new_leads).await?;
+        self.emit_created(conn, &new_ids).await?;
         let dirty_visitors = self
             .visitors
             .values()

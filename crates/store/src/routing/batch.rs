@@ -1,5 +1,6 @@
 //! One transaction's worth of route jobs: claimed together, decided one by one, written
-//! together (assignments, leads' owners, the rotation, the jobs' outcomes).
+//! together (assignments, leads' owners, the rotation, the jobs' outcomes, and the
+//! `lead.assigned` webhook events).
 
 use leadline_core::routing::{Decision, Outcome, RoutingState, Sla, Via};
 
@@ -10,7 +11,7 @@ use super::reps::{self, Reps};
 use crate::capture::bulk::{self, Arg};
 use crate::capture::tx::Tx;
 use crate::notifications::{self, Note, lead_label};
-use crate::{Result, StoreError, new_id};
+use crate::{Result, StoreError, new_id, webhooks};
 
 /// What became of one job.
 enum Fate {
@@ -206,7 +207,47 @@ impl Batch {
         if let Some(state) = &self.state {
             reps::save_state(tx, state).await?;
         }
+        self.emit_assigned(tx, now).await?;
         self.finish_jobs(tx, now).await
+    }
+
+    /// Records a `lead.assigned` webhook event for each assignment this batch made (read
+    /// back by job: one left out by a unique index made none, so it gets no event).
+    async fn emit_assigned(&self, tx: &mut Tx<'_>, now: i64) -> Result<()> {
+        let jobs: Vec<String> = self
+            .items
+            .iter()
+            .filter(|i| matches!(i.fate, Fate::Assigned))
+            .map(|i| i.job_id.clone())
+            .collect();
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let subs = webhooks::subscribers(tx, webhooks::LEAD_ASSIGNED).await?;
+        if subs.is_empty() {
+            return Ok(());
+        }
+        let select = "SELECT a.id, a.lead_id, a.owner_id, a.rule, a.via, a.assigned_at, a.accept_due_at, \
+            a.touch_due_at, l.email, u.email AS owner_email FROM assignments a JOIN leads l ON l.id = a.lead_id \
+            JOIN users u ON u.id = a.owner_id";
+        let time = |t: Option<i64>| t.map(leadline_core::time::rfc3339);
+        let mut data = Vec::new();
+        for r in bulk::select_in(tx, select, "a.job_id", &jobs).await? {
+            data.push(serde_json::json!({
+                "assignment_id": r.try_get::<String>("id")?,
+                "lead_id": r.try_get::<String>("lead_id")?,
+                "email": r.try_get::<Option<String>>("email")?,
+                "owner_id": r.try_get::<String>("owner_id")?,
+                "owner_email": r.try_get::<String>("owner_email")?,
+                "rule": r.try_get::<String>("rule")?,
+                "via": r.try_get::<String>("via")?,
+                "assigned_at": time(Some(r.try_get::<i64>("assigned_at")?)),
+                "accept_due_at": time(r.try_get::<Option<i64>>("accept_due_at")?),
+                "first_touch_due_at": time(r.try_get::<Option<i64>>("touch_due_at")?),
+            }));
+        }
+        webhooks::record(tx, &subs, webhooks::LEAD_ASSIGNED, &data, now).await?;
+        Ok(())
     }
 
     async fn finish_jobs(self, tx: &mut Tx<'_>, now: i64) -> Result<RouteReport> {

@@ -18,7 +18,7 @@ use super::reps::Reps;
 use crate::capture::bulk::Arg;
 use crate::capture::tx::{DbRow, Tx};
 use crate::notifications::{self, Note, lead_label};
-use crate::{Backend, Result, Store, new_id};
+use crate::{Backend, Result, Store, new_id, webhooks};
 
 /// Open assignments examined per transaction.
 const BATCH: i64 = 200;
@@ -32,6 +32,23 @@ pub struct SlaReport {
     pub escalated: u64,
     /// Leads taken back and queued for routing to another rep.
     pub reassigned: u64,
+}
+
+/// The `sla.breached` webhook's data: the first step on a missed deadline is its reminder,
+/// recorded once per deadline, so each breach is told once.
+fn breach_event(o: &Overdue, deadline: Deadline, now: i64) -> serde_json::Value {
+    let due = match deadline {
+        Deadline::Accept => o.accept_due_at,
+        Deadline::Touch => o.touch_due_at,
+    };
+    serde_json::json!({
+        "assignment_id": o.id,
+        "lead_id": o.lead_id,
+        "owner_id": o.owner,
+        "deadline": deadline.as_str(),
+        "due_at": due.map(leadline_core::time::rfc3339),
+        "at": leadline_core::time::rfc3339(now),
+    })
 }
 
 /// One overdue open assignment.
@@ -131,6 +148,7 @@ impl Store {
             reassigns: escalation.reassign_after_hours.is_some(),
             ..Work::default()
         };
+        let mut breaches = Vec::new();
         for o in &overdue {
             let Some(calendar) = reps.schedule(&o.owner).or(fallback.as_ref()) else {
                 continue;
@@ -142,7 +160,7 @@ impl Store {
                 }
                 match step {
                     Step::Remind => {
-                        // webhook: sla.breached
+                        breaches.push(breach_event(o, deadline, now));
                         report.reminded += 1;
                         work.remind(o, deadline);
                     }
@@ -159,6 +177,7 @@ impl Store {
         }
         notifications::write(&mut tx, std::mem::take(&mut work.notes), now).await?;
         work.routes.write(&mut tx).await?;
+        webhooks::emit_many(&mut tx, webhooks::SLA_BREACHED, &breaches, now).await?;
         conn.commit().await?;
         let more = i64::try_from(overdue.len()).unwrap_or(i64::MAX) >= BATCH;
         Ok((report, more.then_some(last)))

@@ -15,3 +15,4 @@ mod scoring;
 mod segments;
 mod sla;
 mod support;
+mod webhooks;
