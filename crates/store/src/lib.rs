@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod leads;
 mod lifecycle;
 mod migrate;
+pub mod opportunities;
 pub mod page;
 mod policy;
 pub mod predictive;

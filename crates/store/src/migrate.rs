@@ -14,6 +14,10 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_scoring.sql")),
     (9, include_str!("../migrations/sqlite/0009_duplicates.sql")),
     (10, include_str!("../migrations/sqlite/0010_routing.sql")),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_opportunities.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -28,6 +32,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0009_duplicates.sql"),
     ),
     (10, include_str!("../migrations/postgres/0010_routing.sql")),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_opportunities.sql"),
+    ),
 ];
 
 /// An arbitrary constant naming Leadline's migration lock.
