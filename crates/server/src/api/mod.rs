@@ -14,6 +14,7 @@ pub(crate) mod duplicates;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub mod openapi;
+pub(crate) mod opportunities;
 pub(crate) mod scoring;
 pub(crate) mod segments;
 
@@ -71,6 +72,26 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
             duplicates::get_rules,
             duplicates::put_rules,
             duplicates::delete_rules
+        ))
+        .routes(routes!(opportunities::list, opportunities::create))
+        .routes(routes!(opportunities::pipeline))
+        .routes(routes!(opportunities::get_one, opportunities::update))
+        .routes(routes!(opportunities::move_stage))
+        .routes(routes!(opportunities::stage_changes))
+        .routes(routes!(
+            opportunities::extras::contacts,
+            opportunities::extras::add_contact
+        ))
+        .routes(routes!(opportunities::extras::remove_contact))
+        .routes(routes!(opportunities::extras::tick))
+        .routes(routes!(
+            opportunities::extras::get_roi,
+            opportunities::extras::put_roi
+        ))
+        .routes(routes!(opportunities::extras::get_roi_csv))
+        .routes(routes!(
+            opportunities::extras::share,
+            opportunities::extras::unshare
         ))
         .routes(routes!(openapi::spec))
 }

@@ -19,6 +19,8 @@ mod form_builder;
 mod forms;
 mod imports;
 mod leads;
+mod opportunities;
+mod opportunity_parts;
 mod scoring;
 mod segments;
 mod session;
@@ -98,6 +100,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "lead_duplicates.html",
         include_str!("../../templates/lead_duplicates.html"),
+    ),
+    (
+        "opportunities.html",
+        include_str!("../../templates/opportunities.html"),
+    ),
+    (
+        "opportunity.html",
+        include_str!("../../templates/opportunity.html"),
+    ),
+    (
+        "roi_estimate.html",
+        include_str!("../../templates/roi_estimate.html"),
+    ),
+    (
+        "roi_public.html",
+        include_str!("../../templates/roi_public.html"),
     ),
 ];
 
@@ -198,6 +216,36 @@ pub fn routes() -> Router<AppState> {
         .route("/leads", get(leads::list))
         .route("/leads/{id}", get(leads::detail))
         .route("/leads/{id}/stage", post(leads::move_stage))
+        .route("/leads/{id}/convert", post(opportunities::convert))
+        .route("/opportunities", get(opportunities::list))
+        .route(
+            "/opportunities/{id}",
+            get(opportunities::detail).post(opportunities::update),
+        )
+        .route("/opportunities/{id}/stage", post(opportunities::move_stage))
+        .route(
+            "/opportunities/{id}/contacts",
+            post(opportunity_parts::add_contact),
+        )
+        .route(
+            "/opportunities/{id}/contacts/remove",
+            post(opportunity_parts::remove_contact),
+        )
+        .route(
+            "/opportunities/{id}/notes",
+            post(opportunity_parts::save_notes),
+        )
+        .route(
+            "/opportunities/{id}/checklist",
+            post(opportunity_parts::save_checklist),
+        )
+        .route("/opportunities/{id}/roi", post(opportunity_parts::save_roi))
+        .route(
+            "/opportunities/{id}/roi.csv",
+            get(opportunity_parts::roi_csv),
+        )
+        .route("/opportunities/{id}/share", post(opportunity_parts::share))
+        .route("/roi/{token}", get(opportunity_parts::public))
         .route("/segments", get(segments::list).post(segments::create))
         .route(
             "/segments/{id}",

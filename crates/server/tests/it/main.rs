@@ -8,6 +8,7 @@ mod forms;
 mod hubspot;
 mod identity;
 mod ingest;
+mod opportunities;
 mod scoring;
 mod support;
 mod ui;
