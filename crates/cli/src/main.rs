@@ -57,6 +57,9 @@ enum Command {
     /// Reports: `followup` (did sales accept and touch the leads in time?).
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// Opportunities (deals): list, show, convert a lead, move stages, contact roles, ROI.
+    #[command(subcommand)]
+    Opportunity(commands::opportunities::OpportunityCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -112,6 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Export(a) => commands::segments::export(open().await?, a).await,
         Command::Report(c) => commands::report::run(open().await?, c).await,
         Command::Duplicates(c) => commands::duplicates::run(open().await?, c).await,
+        Command::Opportunity(c) => commands::opportunities::run(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

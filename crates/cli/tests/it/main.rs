@@ -4,6 +4,7 @@
 mod duplicates;
 mod followup;
 mod lead_management;
+mod opportunities;
 mod reliability;
 mod scale_out;
 mod score;
