@@ -129,6 +129,9 @@ pub struct PipelineStage {
     pub weighted_amount_minor: i64,
 }
 
+/// `(from, to, at, by_user, reason)` of a stored stage move.
+type StageChangeRow = (Option<String>, String, i64, Option<String>, String);
+
 pub(crate) const OPP_COLUMNS: &str = "o.id, o.name, o.stage, o.probability, o.amount_minor, o.currency, o.account_id, \
     a.domain AS account_domain, a.name AS account_name, o.primary_lead_id, l.email AS primary_lead_email, o.owner_id, \
     u.email AS owner_email, o.expected_close, o.next_step, o.next_step_at, o.lost_reason, o.competitor, o.needs_analysis, \
@@ -332,7 +335,7 @@ impl Store {
 
     /// A deal's stage moves, oldest first.
     pub async fn opportunity_stage_changes(&self, id: &str) -> Result<Vec<OppStageChange>> {
-        let rows: Vec<(Option<String>, String, i64, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<StageChangeRow> = sqlx::query_as(
             "SELECT from_stage, to_stage, at, by_user, reason FROM opportunity_stage_changes \
              WHERE opportunity_id = $1 ORDER BY at, id",
         )
