@@ -13,6 +13,7 @@ use crate::page::{Cursor, Page};
 use crate::{Result, Store, StoreError};
 
 mod close;
+mod parts;
 mod write;
 
 pub use close::{StageMove, Won};

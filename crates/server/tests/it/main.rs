@@ -9,6 +9,7 @@ mod hubspot;
 mod identity;
 mod ingest;
 mod opportunities;
+mod opportunity_pages;
 mod scoring;
 mod support;
 mod ui;
