@@ -412,3 +412,44 @@ async fn contacts_checklist_fields_roi_inputs_and_the_share_link_are_kept() {
         Err(StoreError::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn merging_two_records_of_a_person_moves_their_deals_to_the_survivor() {
+    use leadline_store::duplicates::{Actor, Kind, MergeChoice};
+    let db = test_db().await;
+    let s = &db.store;
+    let a = crate::duplicates::person(&db, "jon@acme.com", ("Jon", "Smith"), &[], 1_000).await;
+    let b =
+        crate::duplicates::person(&db, "john.smith@acme.com", ("John", "Smith"), &[], 2_000).await;
+    s.change_stage(&b, Stage::Sql, None, "qualified", NOW)
+        .await
+        .unwrap();
+    let o = s
+        .convert_to_opportunity(&convert(&b), None, NOW)
+        .await
+        .unwrap();
+    s.add_opportunity_contact(&o.id, &a, "champion", NOW)
+        .await
+        .unwrap();
+    s.scan_duplicates(&crate::duplicates::cli()).await.unwrap();
+    let c = crate::duplicates::open(&db, Kind::Person).await.remove(0);
+    let merged = db
+        .capturer
+        .merge_candidate(&c.id, MergeChoice::default(), Actor::new(None, "cli"))
+        .await
+        .unwrap();
+    let survivor = merged.survivor_id.clone();
+    let o = s.get_opportunity(&o.id).await.unwrap();
+    assert_eq!(o.primary_lead_id, survivor);
+    let contacts = s.opportunity_contacts(&o.id).await.unwrap();
+    assert_eq!(
+        contacts.len(),
+        1,
+        "one person plays the part once: {contacts:?}"
+    );
+    assert_eq!(contacts[0].lead_id, survivor);
+    s.move_opportunity_stage(&o.id, &to(OppStage::ClosedWon), None, NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(s.get_lead(&survivor).await.unwrap().stage, "customer");
+}
