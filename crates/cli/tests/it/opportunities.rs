@@ -129,3 +129,78 @@ async fn a_rep_converts_a_lead_and_closes_the_deal_won_from_the_command_line() {
     let store = leadline_store::Store::open(&db).await.unwrap();
     assert_eq!(store.get_lead(&cfo).await.unwrap().stage, "customer");
 }
+
+/// The demo company's deals, as comparable facts: stage, amount, lost reason, competitor.
+fn demo_deals(db: &str) -> Vec<(String, i64, String, String)> {
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(db, &["opportunity", "list", "--format", "json"])).unwrap();
+    let mut deals: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let s = |k: &str| o[k].as_str().unwrap_or("").to_owned();
+            (
+                s("stage"),
+                o["amount_minor"].as_i64().unwrap(),
+                s("lost_reason"),
+                s("competitor"),
+            )
+        })
+        .collect();
+    deals.sort();
+    deals
+}
+
+#[tokio::test]
+async fn the_demo_company_has_deals_in_every_stage_and_the_same_ones_each_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    std::fs::create_dir_all(&one).unwrap();
+    std::fs::create_dir_all(&two).unwrap();
+    let (a, b) = (database(&one).await, database(&two).await);
+    for db in [&a, &b] {
+        ok(db, &["demo", "--leads", "1500", "--seed", "7"]);
+    }
+    let deals = demo_deals(&a);
+    assert_eq!(deals, demo_deals(&b), "deterministic per seed");
+    for stage in [
+        "needs_analysis",
+        "demo",
+        "proposal",
+        "negotiation",
+        "closed_won",
+        "closed_lost",
+    ] {
+        assert!(
+            deals.iter().any(|d| d.0 == stage),
+            "no demo deal at {stage}: {deals:?}"
+        );
+    }
+    assert!(
+        deals
+            .iter()
+            .filter(|d| d.0 == "closed_lost")
+            .all(|d| !d.2.is_empty()),
+        "lost deals say why"
+    );
+    let store = leadline_store::Store::open(&a).await.unwrap();
+    let won = store
+        .list_opportunities(
+            &leadline_store::opportunities::OppFilter {
+                stage: Some("closed_won".into()),
+                ..Default::default()
+            },
+            None,
+            1,
+        )
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert_eq!(
+        store.get_lead(&won.primary_lead_id).await.unwrap().stage,
+        "customer"
+    );
+    assert_eq!(won.won_amount_minor, Some(won.amount_minor));
+}
