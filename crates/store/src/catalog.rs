@@ -80,7 +80,7 @@ pub struct CampaignInput {
 
 const CAMPAIGN_COLS: &str = "c.id, c.name, c.channel, c.starts_at, c.ends_at, c.budget_minor, c.currency, c.utm_source, c.utm_medium, \
     c.utm_campaign, (SELECT COUNT(*) FROM leads l WHERE l.source_campaign_id = c.id AND l.merged_into IS NULL) AS leads, \
-    COALESCE((SELECT SUM(k.amount_minor) FROM campaign_costs k WHERE k.campaign_id = c.id), 0) AS cost_minor, c.created_at FROM campaigns c";
+    CAST(COALESCE((SELECT SUM(k.amount_minor) FROM campaign_costs k WHERE k.campaign_id = c.id), 0) AS BIGINT) AS cost_minor, c.created_at FROM campaigns c";
 
 impl Store {
     /// Accounts by domain, keyset-paginated; `q` matches domain or name.
