@@ -65,11 +65,10 @@ pub async fn detail(
         account: Some(account.id.clone()),
         ..Default::default()
     };
-    let (leads, merges, opps, customer_since) = match tokio::try_join!(
+    let (leads, merges, opps) = match tokio::try_join!(
         st.store.list_leads(&filter, cursor.as_ref(), PAGE_SIZE),
         st.store.account_merges(&account.id),
-        st.store.list_opportunities(&deals, None, PAGE_SIZE),
-        st.store.account_customer_since(&account.id)
+        st.store.list_opportunities(&deals, None, PAGE_SIZE)
     ) {
         Ok(x) => x,
         Err(e) => return common::store_error(e),
@@ -78,7 +77,6 @@ pub async fn detail(
         user => user.context(), page => "accounts", account => Value::from(Serde(&account)),
         leads => Value::from(Serde(&leads.items)), next => &leads.next,
         merges => Value::from(Serde(&merges)), opportunities => Value::from(Serde(&opps.items)),
-        customer_since => customer_since,
     };
     super::render(&st, "account.html", ctx)
 }

@@ -154,6 +154,13 @@ async fn the_api_converts_a_lead_and_closes_the_deal_won_with_field_named_errors
         )
         .await;
     r.assert_error(StatusCode::CONFLICT, "closed");
+    let account = o["account_id"].as_str().unwrap();
+    assert!(
+        app.api_get(&format!("/api/v1/accounts/{account}"))
+            .await
+            .json()["customer_since"]
+            .is_string()
+    );
 
     let list = app
         .api_get("/api/v1/opportunities?stage=closed_won")

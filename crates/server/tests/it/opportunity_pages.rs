@@ -115,6 +115,15 @@ async fn a_rep_works_a_deal_in_the_ui_and_a_viewer_only_reads_it() {
         app.api_get(&format!("/api/v1/leads/{lead}")).await.json()["stage"],
         "customer"
     );
+    let account = app.api_get(&format!("/api/v1/leads/{lead}")).await.json()["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = app
+        .get_with_cookie(&format!("/accounts/{account}"), &rep)
+        .await;
+    assert!(page.text.contains("customer since"), "{}", page.text);
+    assert!(page.text.contains("closed won"));
     let list = app.get_with_cookie("/opportunities", &rep).await;
     assert!(list.text.contains("Initech"), "{}", list.text);
 
