@@ -6,7 +6,7 @@ use leadline_core::opportunity::{self as opp, Effect, MoveError, OppStage};
 use serde::Serialize;
 
 use super::Opportunity;
-use super::write::{invalid, load, refused};
+use super::write::{invalid, load, load_locked, refused};
 use crate::lifecycle::win_in;
 use crate::{Result, Store, StoreError, new_id};
 
@@ -56,7 +56,7 @@ impl Store {
         let reason =
             opp::check_text("reason", mv.reason.as_deref().unwrap_or(""), 500).map_err(invalid)?;
         let mut tx = self.begin_write().await?;
-        let mut o = load(&mut tx, id).await?;
+        let mut o = load_locked(&mut tx, id).await?;
         let from = o
             .stage()
             .ok_or_else(|| StoreError::Corrupt(format!("opportunity stage {:?}", o.stage)))?;

@@ -5,7 +5,7 @@ use leadline_core::opportunity::ContactRole;
 use leadline_core::roi::RoiInputs;
 
 use super::Opportunity;
-use super::write::{add_contact_in, load, role_error};
+use super::write::{add_contact_in, load, load_locked, role_error};
 use crate::{Result, Store, StoreError};
 
 impl Store {
@@ -66,7 +66,7 @@ impl Store {
         now: i64,
     ) -> Result<Opportunity> {
         let mut tx = self.begin_write().await?;
-        let mut o = load(&mut tx, id).await?;
+        let mut o = load_locked(&mut tx, id).await?;
         let item = o
             .checklist
             .get_mut(index)
@@ -111,7 +111,7 @@ impl Store {
     /// secret the caller made). Returns the token in force.
     pub async fn share_roi(&self, id: &str, token: &str) -> Result<String> {
         let mut tx = self.begin_write().await?;
-        let o = load(&mut tx, id).await?;
+        let o = load_locked(&mut tx, id).await?;
         if let Some(t) = o.share_token {
             return Ok(t);
         }

@@ -93,6 +93,20 @@ pub(super) async fn load(
     opp_from_row(&row)
 }
 
+/// [`load`] after taking the deal's row lock (a no-op write: PostgreSQL locks the row until
+/// commit, so two people closing one deal at once take turns and the second sees the first's
+/// close; SQLite's write transactions are serial anyway).
+pub(super) async fn load_locked(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<Opportunity> {
+    sqlx::query("UPDATE opportunities SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    load(tx, id).await
+}
+
 async fn check_user(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<()> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1")
         .bind(id)
@@ -158,6 +172,12 @@ impl Store {
             None => None,
         };
         let mut tx = self.begin_write().await?;
+        // The lead's row lock: two reps converting one lead at once take turns, and the
+        // second sees the first's deal (PostgreSQL; SQLite's writes are serial anyway).
+        sqlx::query("UPDATE leads SET updated_at = updated_at WHERE id = $1")
+            .bind(&new.lead_id)
+            .execute(&mut *tx)
+            .await?;
         let (stage, account, company, lead_owner) = lead_facts(&mut tx, &new.lead_id).await?;
         let stage =
             Stage::parse(&stage).ok_or_else(|| StoreError::Corrupt(format!("stage {stage:?}")))?;
@@ -247,7 +267,7 @@ impl Store {
         now: i64,
     ) -> Result<Opportunity> {
         let mut tx = self.begin_write().await?;
-        let mut o = load(&mut tx, id).await?;
+        let mut o = load_locked(&mut tx, id).await?;
         let closed = o.closed_at.is_some();
         let numbers = patch.amount_minor.is_some()
             || patch.currency.is_some()

@@ -453,3 +453,34 @@ async fn merging_two_records_of_a_person_moves_their_deals_to_the_survivor() {
         .unwrap();
     assert_eq!(s.get_lead(&survivor).await.unwrap().stage, "customer");
 }
+
+#[tokio::test]
+async fn two_people_closing_one_deal_at_once_take_turns_and_the_second_is_refused() {
+    let db = test_db().await;
+    let s = &db.store;
+    let lead = lead_at(&db, "buyer@wayne.com", Stage::Sql).await;
+    let o = s
+        .convert_to_opportunity(&convert(&lead), None, NOW)
+        .await
+        .unwrap();
+    let lost = StageMove {
+        lost_reason: Some("Went quiet".into()),
+        ..to(OppStage::ClosedLost)
+    };
+    let win = to(OppStage::ClosedWon);
+    let (won, lost) = tokio::join!(
+        s.move_opportunity_stage(&o.id, &win, None, NOW + 1),
+        s.move_opportunity_stage(&o.id, &lost, None, NOW + 1)
+    );
+    let refused = [&won, &lost]
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Refused { code: "closed", .. })))
+        .count();
+    assert_eq!(
+        (won.is_ok() as u8 + lost.is_ok() as u8, refused),
+        (1, 1),
+        "{won:?} {lost:?}"
+    );
+    let history = s.opportunity_stage_changes(&o.id).await.unwrap();
+    assert_eq!(history.len(), 2, "opened, then one close");
+}
