@@ -76,7 +76,23 @@ pub fn deal_plan(seed: u64, email_key: &str, won_after_days: Option<i64>) -> Dea
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn every_plan_is_a_path_the_stage_rules_allow(seed: u64, key in "[a-z]{1,12}@[a-z]{1,8}\\.com", won in proptest::option::of(0i64..400)) {
+            let p = deal_plan(seed, &key, won);
+            let mut at = OppStage::NeedsAnalysis;
+            for (stage, _) in &p.moves {
+                let effect = crate::opportunity::move_stage(at, *stage, p.lost_reason);
+                prop_assert!(effect.is_ok(), "{at:?} -> {stage:?}: {effect:?}");
+                at = *stage;
+            }
+            prop_assert_eq!(at == OppStage::ClosedWon, won.is_some());
+        }
+    }
 
     #[test]
     fn plans_are_deterministic_forward_and_lost_deals_have_reasons() {

@@ -125,6 +125,16 @@ async fn a_rep_works_a_deal_in_the_ui_and_a_viewer_only_reads_it() {
     assert!(page.text.contains("customer since"), "{}", page.text);
     assert!(page.text.contains("closed won"));
     let list = app.get_with_cookie("/opportunities", &rep).await;
+    let row = |stage: &str| {
+        let at = list.text.find(&format!("data-stage=\"{stage}\"")).unwrap();
+        list.text[at..at + list.text[at..].find("</tr>").unwrap()].to_owned()
+    };
+    assert!(
+        row("closed_won").contains("30,000.00 USD"),
+        "the pipeline: {}",
+        row("closed_won")
+    );
+    assert!(row("demo").contains("25%"));
     assert!(list.text.contains("Initech"), "{}", list.text);
 
     let viewer = app.session("boss@seller.example", "viewer").await;
