@@ -180,8 +180,10 @@ async fn open_deal(
 ) -> anyhow::Result<()> {
     let plan = demo::deal_plan(seed, key, won_after);
     let close = leadline_core::time::rfc3339(at + plan.expected_close_days * DAY);
+    let company = store.get_lead(lead).await?.company;
     let new = NewOpportunity {
         lead_id: lead.to_owned(),
+        name: company.map(|c| format!("{c} {}", plan.product)),
         amount_minor: Some(plan.amount_minor),
         role: Some(plan.role.as_str().to_owned()),
         expected_close: Some(close.chars().take(10).collect()),

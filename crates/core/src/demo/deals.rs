@@ -8,6 +8,8 @@ use crate::opportunity::{ContactRole, OppStage};
 /// A deal's story, days counted from the day it was opened.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealPlan {
+    /// What is sold, after the company's name: `platform licence`, `pilot`, …
+    pub product: &'static str,
     pub amount_minor: i64,
     pub role: ContactRole,
     /// Stage moves after `needs_analysis`, in order, with days after opening.
@@ -25,6 +27,13 @@ const LOST: [&str; 5] = [
     "Missing integration with their CRM",
     "Champion left the company",
 ];
+const PRODUCTS: [&str; 5] = [
+    "platform licence",
+    "pilot",
+    "team rollout",
+    "annual plan",
+    "analytics add-on",
+];
 const COMPETITORS: [&str; 3] = ["HubSpot", "Marketo", "Pardot"];
 
 /// The plan of the deal opened for the lead `email_key`; `won_after_days` when the lead's
@@ -33,6 +42,7 @@ pub fn deal_plan(seed: u64, email_key: &str, won_after_days: Option<i64>) -> Dea
     let stream = email_key.bytes().fold(0u64, |h, b| mix(h ^ u64::from(b)));
     let mut rng = Rng::new(seed ^ 0xDEA1, stream);
     let amount_minor = rng.range(8, 120) * 100_000;
+    let product = *rng.pick(&PRODUCTS);
     let role = *rng.pick(&[
         ContactRole::DecisionMaker,
         ContactRole::Champion,
@@ -40,6 +50,7 @@ pub fn deal_plan(seed: u64, email_key: &str, won_after_days: Option<i64>) -> Dea
     ]);
     let open = [OppStage::Demo, OppStage::Proposal, OppStage::Negotiation];
     let mut plan = DealPlan {
+        product,
         amount_minor,
         role,
         moves: Vec::new(),
