@@ -72,6 +72,9 @@ enum Command {
     /// Follow-up deadlines: take the due reminders, escalations and reassignments.
     #[command(subcommand)]
     Sla(commands::rep::SlaCommand),
+    /// Opportunities (deals): list, show, convert a lead, move stages, contact roles, ROI.
+    #[command(subcommand)]
+    Opportunity(commands::opportunities::OpportunityCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -132,6 +135,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Lead(c) => commands::rep::lead(open().await?, c).await,
         Command::Referral(c) => commands::rep::referral(open().await?, c).await,
         Command::Sla(c) => commands::rep::sla(open().await?, c).await,
+        Command::Opportunity(c) => commands::opportunities::run(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

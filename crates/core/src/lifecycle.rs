@@ -64,6 +64,16 @@ pub fn check(from: Stage, to: Stage) -> Result<(), TransitionError> {
     }
 }
 
+/// Checks that a won deal may make its lead a customer: a signed contract outranks every
+/// other stage (a recycled or even disqualified contact who signs is a customer), so only a
+/// customer is refused, as unchanged.
+pub fn check_won(from: Stage) -> Result<(), TransitionError> {
+    match from {
+        Stage::Customer => Err(TransitionError::Unchanged(from)),
+        _ => Ok(()),
+    }
+}
+
 /// The stage a lead moves to by itself when it meets the sales-ready (MQL) definition:
 /// subscribers, leads and recycled leads become MQLs; anyone further along stays put.
 pub fn on_sales_ready(current: Stage) -> Option<Stage> {

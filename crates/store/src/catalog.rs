@@ -16,13 +16,18 @@ pub struct Account {
     #[schema(value_type = String, format = DateTime)]
     #[serde(with = "ms")]
     pub created_at: i64,
+    /// When the account's first deal was won; `null` while it is not a customer.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(with = "opt_ms")]
+    pub customer_since: Option<i64>,
 }
 from_row!(Account {
     id,
     domain,
     name,
     leads,
-    created_at
+    created_at,
+    customer_since
 });
 
 /// A marketing campaign.
@@ -80,7 +85,7 @@ pub struct CampaignInput {
 
 const CAMPAIGN_COLS: &str = "c.id, c.name, c.channel, c.starts_at, c.ends_at, c.budget_minor, c.currency, c.utm_source, c.utm_medium, \
     c.utm_campaign, (SELECT COUNT(*) FROM leads l WHERE l.source_campaign_id = c.id AND l.merged_into IS NULL) AS leads, \
-    COALESCE((SELECT SUM(k.amount_minor) FROM campaign_costs k WHERE k.campaign_id = c.id), 0) AS cost_minor, c.created_at FROM campaigns c";
+    CAST(COALESCE((SELECT SUM(k.amount_minor) FROM campaign_costs k WHERE k.campaign_id = c.id), 0) AS BIGINT) AS cost_minor, c.created_at FROM campaigns c";
 
 impl Store {
     /// Accounts by domain, keyset-paginated; `q` matches domain or name.
@@ -96,7 +101,7 @@ impl Store {
         );
         let rows: Vec<Account> = sqlx::query_as(
             "SELECT a.id, a.domain, a.name, (SELECT COUNT(*) FROM leads l WHERE l.account_id = a.id AND l.merged_into IS NULL) AS leads, \
-             a.created_at FROM accounts a WHERE a.merged_into IS NULL AND a.domain > $1 AND (a.domain LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(a.name, '')) LIKE $2 ESCAPE '\\') \
+             a.created_at, a.customer_since FROM accounts a WHERE a.merged_into IS NULL AND a.domain > $1 AND (a.domain LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(a.name, '')) LIKE $2 ESCAPE '\\') \
              ORDER BY a.domain LIMIT $3",
         )
         .bind(cursor.map(|c| c.id.clone()).unwrap_or_default())
@@ -124,7 +129,7 @@ impl Store {
         };
         sqlx::query_as(
             "SELECT a.id, a.domain, a.name, (SELECT COUNT(*) FROM leads l WHERE l.account_id = a.id AND l.merged_into IS NULL) AS leads, \
-             a.created_at FROM accounts a WHERE a.id = $1",
+             a.created_at, a.customer_since FROM accounts a WHERE a.id = $1",
         )
         .bind(&id)
         .fetch_optional(&self.pool)

@@ -18,6 +18,7 @@ pub mod leads;
 mod lifecycle;
 mod migrate;
 pub mod notifications;
+pub mod opportunities;
 pub mod page;
 mod policy;
 pub mod predictive;

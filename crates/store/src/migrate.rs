@@ -15,6 +15,10 @@ const SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../migrations/sqlite/0009_duplicates.sql")),
     (10, include_str!("../migrations/sqlite/0010_routing.sql")),
     (11, include_str!("../migrations/sqlite/0011_webhooks.sql")),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_opportunities.sql"),
+    ),
     (13, include_str!("../migrations/sqlite/0013_rep_day.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
@@ -31,6 +35,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (10, include_str!("../migrations/postgres/0010_routing.sql")),
     (11, include_str!("../migrations/postgres/0011_webhooks.sql")),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_opportunities.sql"),
+    ),
     (13, include_str!("../migrations/postgres/0013_rep_day.sql")),
 ];
 

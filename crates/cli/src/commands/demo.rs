@@ -5,9 +5,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use leadline_core::Stage;
 use leadline_core::demo;
 use leadline_server::auth;
 use leadline_store::catalog::CampaignInput;
+use leadline_store::opportunities::{NewOpportunity, StageMove};
 use leadline_store::{Capturer, Pipeline, Store, StoreError};
 
 pub const DEFAULT_LEADS: usize = 5_000;
@@ -175,24 +177,86 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
                 l.fit_score.unwrap_or(0),
                 l.engagement_score.unwrap_or(0),
             );
-            moves.push((l.id.clone(), l.created_at, steps));
+            moves.push((l.id.clone(), key, l.created_at, steps));
         }
         match page.next_cursor() {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
-    for (i, (id, created, steps)) in moves.into_iter().enumerate() {
+    for (i, (id, key, created, steps)) in moves.into_iter().enumerate() {
         let rep = reps.get(i % reps.len().max(1)).map(String::as_str);
-        for step in steps {
-            let at = created + step.days_after * 86_400_000;
+        for step in &steps {
+            let at = created + step.days_after * DAY;
             if at >= now {
                 break;
             }
-            store
-                .change_stage(&id, step.stage, rep, step.reason, at)
-                .await?;
+            match step.stage {
+                // The deal's story makes the lead a customer when it is won.
+                Stage::Customer => break,
+                Stage::Opportunity => {
+                    let won_after = steps
+                        .iter()
+                        .find(|s| s.stage == Stage::Customer)
+                        .map(|s| s.days_after - step.days_after);
+                    open_deal(store, &id, &key, rep, (seed, at, now), won_after).await?;
+                }
+                _ => {
+                    store
+                        .change_stage(&id, step.stage, rep, step.reason, at)
+                        .await?;
+                }
+            }
         }
+    }
+    Ok(())
+}
+
+const DAY: i64 = 86_400_000;
+
+/// Converts the lead into a deal at `at` and plays the deal's story (`demo::deal_plan`)
+/// up to `now`: open ones at every stage, won ones (the lead becomes a customer), lost
+/// ones with their reasons.
+async fn open_deal(
+    store: &Store,
+    lead: &str,
+    key: &str,
+    rep: Option<&str>,
+    (seed, at, now): (u64, i64, i64),
+    won_after: Option<i64>,
+) -> anyhow::Result<()> {
+    let plan = demo::deal_plan(seed, key, won_after);
+    let close = leadline_core::time::rfc3339(at + plan.expected_close_days * DAY);
+    let company = store.get_lead(lead).await?.company;
+    let new = NewOpportunity {
+        lead_id: lead.to_owned(),
+        name: company.map(|c| format!("{c} {}", plan.product)),
+        amount_minor: Some(plan.amount_minor),
+        role: Some(plan.role.as_str().to_owned()),
+        expected_close: Some(close.chars().take(10).collect()),
+        owner_id: rep.map(str::to_owned),
+        ..NewOpportunity::default()
+    };
+    let o = store
+        .convert_to_opportunity(&new, rep, at)
+        .await
+        .context("opening a demo deal")?;
+    for (stage, days) in plan.moves {
+        let when = at + days * DAY;
+        if when >= now {
+            break;
+        }
+        let mv = StageMove {
+            to: stage,
+            reason: None,
+            lost_reason: plan.lost_reason.map(str::to_owned),
+            competitor: plan.competitor.map(str::to_owned),
+            amount_minor: None,
+        };
+        store
+            .move_opportunity_stage(&o.id, &mv, rep, when)
+            .await
+            .context("moving a demo deal")?;
     }
     Ok(())
 }

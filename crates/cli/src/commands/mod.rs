@@ -4,6 +4,7 @@ pub mod bench;
 pub mod demo;
 pub mod duplicates;
 pub mod import;
+pub mod opportunities;
 pub mod policy;
 pub mod rep;
 pub mod report;

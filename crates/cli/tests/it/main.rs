@@ -5,6 +5,7 @@ mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
 mod lead_management;
+mod opportunities;
 mod reliability;
 mod routing;
 mod rep_day;

@@ -15,6 +15,7 @@ mod campaigns;
 mod company;
 #[rustfmt::skip] // word lists read better as dense tables
 mod data;
+mod deals;
 mod events;
 mod journey;
 mod people;
@@ -29,6 +30,7 @@ use crate::capture::Utm;
 use crate::form::FormDefinition;
 use crate::{CaptureEvent, Channel, Email};
 
+pub use deals::{DealPlan, deal_plan};
 pub(crate) use events::Ctx;
 pub use events::DemoEvents;
 pub use routing::{rep_calendars, routing_rules};

@@ -18,6 +18,7 @@ pub mod openapi;
 pub(crate) mod reps;
 pub(crate) mod routing;
 pub(crate) mod rep_day;
+pub(crate) mod opportunities;
 pub(crate) mod scoring;
 pub(crate) mod segments;
 pub(crate) mod webhooks;
@@ -103,6 +104,26 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::ping))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::redeliver))
+        .routes(routes!(opportunities::list, opportunities::create))
+        .routes(routes!(opportunities::pipeline))
+        .routes(routes!(opportunities::get_one, opportunities::update))
+        .routes(routes!(opportunities::move_stage))
+        .routes(routes!(opportunities::stage_changes))
+        .routes(routes!(
+            opportunities::extras::contacts,
+            opportunities::extras::add_contact
+        ))
+        .routes(routes!(opportunities::extras::remove_contact))
+        .routes(routes!(opportunities::extras::tick))
+        .routes(routes!(
+            opportunities::extras::get_roi,
+            opportunities::extras::put_roi
+        ))
+        .routes(routes!(opportunities::extras::get_roi_csv))
+        .routes(routes!(
+            opportunities::extras::share,
+            opportunities::extras::unshare
+        ))
         .routes(routes!(openapi::spec))
 }
 

@@ -31,6 +31,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "accounts", description = "Companies, grouped by registrable domain"),
         (name = "campaigns", description = "Marketing campaigns and their cost"),
         (name = "forms", description = "Form definitions and HubSpot-compatible submissions"),
+        (name = "opportunities", description = "Deals from conversion to won or lost: stages, contact roles, proposal checklist, ROI estimate and its share link"),
         (name = "duplicates", description = "Likely duplicate people and accounts: review, merge with field-level survivorship, dismiss, scan"),
         (name = "assignments", description = "Who owns which lead: the rep's inbox, accept, reject, touches, next steps, referrals"),
         (name = "notifications", description = "In-app notifications of users, and reps' team leads"),

@@ -61,9 +61,14 @@ pub async fn detail(
         account: Some(account.id.clone()),
         ..LeadFilter::default()
     };
-    let (leads, merges) = match tokio::try_join!(
+    let deals = leadline_store::opportunities::OppFilter {
+        account: Some(account.id.clone()),
+        ..Default::default()
+    };
+    let (leads, merges, opps) = match tokio::try_join!(
         st.store.list_leads(&filter, cursor.as_ref(), PAGE_SIZE),
-        st.store.account_merges(&account.id)
+        st.store.account_merges(&account.id),
+        st.store.list_opportunities(&deals, None, PAGE_SIZE)
     ) {
         Ok(x) => x,
         Err(e) => return common::store_error(e),
@@ -71,7 +76,7 @@ pub async fn detail(
     let ctx = minijinja::context! {
         user => user.context(), page => "accounts", account => Value::from(Serde(&account)),
         leads => Value::from(Serde(&leads.items)), next => &leads.next,
-        merges => Value::from(Serde(&merges)),
+        merges => Value::from(Serde(&merges)), opportunities => Value::from(Serde(&opps.items)),
     };
     super::render(&st, "account.html", ctx)
 }

@@ -71,11 +71,16 @@ pub(super) async fn detail_page(
                 .into_response();
         }
     };
-    let (acts, stages, merges, scoring) = match tokio::try_join!(
+    let deals = leadline_store::opportunities::OppFilter {
+        lead: Some(lead.id.clone()),
+        ..Default::default()
+    };
+    let (acts, stages, merges, scoring, opps) = match tokio::try_join!(
         st.store.lead_activities(&lead.id, None, 200),
         st.store.lead_stage_changes(&lead.id),
         st.store.lead_merges(&lead.id),
-        st.store.lead_scoring(&lead.id)
+        st.store.lead_scoring(&lead.id),
+        st.store.list_opportunities(&deals, None, 20)
     ) {
         Ok(x) => x,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
@@ -88,8 +93,22 @@ pub(super) async fn detail_page(
         scoring => Value::from(Serde(&scoring)), time_in_stage => Value::from(Serde(time_in_stage(&stages))),
         stages => leadline_core::Stage::ALL.map(|s| s.as_str()), can_move => user.role >= Role::Sales,
         values => Value::from(Serde(values)), errors => Value::from(Serde(errors)),
+        opportunities => Value::from(Serde(&opps.items)),
+        can_convert => user.role >= Role::Sales && can_convert(&lead.stage, &opps.items),
+        contact_roles => leadline_core::opportunity::ContactRole::ALL.map(|r| r.as_str()),
     };
     super::render(st, "lead.html", ctx)
+}
+
+/// Whether the lead page offers "Convert to opportunity": the store's rule
+/// (`core::opportunity::convert_stage`), plus a lead at `opportunity` whose deals are closed.
+fn can_convert(stage: &str, deals: &[leadline_store::opportunities::Opportunity]) -> bool {
+    use leadline_core::opportunity::{ConvertError, convert_stage};
+    match leadline_core::Stage::parse(stage).map(convert_stage) {
+        Some(Ok(_)) => true,
+        Some(Err(ConvertError::AlreadyOpportunity)) => deals.iter().all(|d| d.closed_at.is_some()),
+        _ => false,
+    }
 }
 
 /// Days spent in each stage, for the lifecycle card.

@@ -25,6 +25,8 @@ mod reps;
 mod routing;
 mod routing_form;
 mod rep_actions;
+mod opportunities;
+mod opportunity_parts;
 mod scoring;
 mod segments;
 mod session;
@@ -130,6 +132,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "lead_assignment.html",
         include_str!("../../templates/lead_assignment.html"),
+    ),
+    (
+        "opportunities.html",
+        include_str!("../../templates/opportunities.html"),
+    ),
+    (
+        "opportunity.html",
+        include_str!("../../templates/opportunity.html"),
+    ),
+    (
+        "roi_estimate.html",
+        include_str!("../../templates/roi_estimate.html"),
+    ),
+    (
+        "roi_public.html",
+        include_str!("../../templates/roi_public.html"),
     ),
 ];
 
@@ -239,6 +257,36 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications", get(inbox::notifications))
         .route("/notifications/read", post(inbox::read_all))
         .route("/notifications/{id}/read", post(inbox::read_one))
+        .route("/leads/{id}/convert", post(opportunities::convert))
+        .route("/opportunities", get(opportunities::list))
+        .route(
+            "/opportunities/{id}",
+            get(opportunities::detail).post(opportunities::update),
+        )
+        .route("/opportunities/{id}/stage", post(opportunities::move_stage))
+        .route(
+            "/opportunities/{id}/contacts",
+            post(opportunity_parts::add_contact),
+        )
+        .route(
+            "/opportunities/{id}/contacts/remove",
+            post(opportunity_parts::remove_contact),
+        )
+        .route(
+            "/opportunities/{id}/notes",
+            post(opportunity_parts::save_notes),
+        )
+        .route(
+            "/opportunities/{id}/checklist",
+            post(opportunity_parts::save_checklist),
+        )
+        .route("/opportunities/{id}/roi", post(opportunity_parts::save_roi))
+        .route(
+            "/opportunities/{id}/roi.csv",
+            get(opportunity_parts::roi_csv),
+        )
+        .route("/opportunities/{id}/share", post(opportunity_parts::share))
+        .route("/roi/{token}", get(opportunity_parts::public))
         .route("/segments", get(segments::list).post(segments::create))
         .route(
             "/segments/{id}",

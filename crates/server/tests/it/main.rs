@@ -10,6 +10,8 @@ mod identity;
 mod ingest;
 mod routing;
 mod rep_day;
+mod opportunities;
+mod opportunity_pages;
 mod scoring;
 mod support;
 mod ui;

@@ -79,6 +79,17 @@ pub(super) async fn merge_account(
             vec![survivor.into(), now.into(), merged.into()],
         )
         .await?;
+    // Deals follow the company; the survivor is a customer since the earlier of the two.
+    conn.execute(
+        "UPDATE opportunities SET account_id = $1 WHERE account_id = $2",
+        vec![survivor.into(), merged.into()],
+    )
+    .await?;
+    conn.execute(
+        "UPDATE accounts SET customer_since = (SELECT MIN(customer_since) FROM accounts WHERE id = $1 OR id = $2) WHERE id = $1",
+        vec![survivor.into(), merged.into()],
+    )
+    .await?;
     let snapshot = serde_json::json!({
         "id": merged, "domain": gone.domain, "name": gone.name, "created_at": gone.created_at,
     });

@@ -285,7 +285,7 @@ impl Store {
     async fn account_as_is(&self, id: &str) -> Result<Account> {
         sqlx::query_as(
             "SELECT a.id, a.domain, a.name, (SELECT COUNT(*) FROM leads l WHERE l.account_id = a.id AND l.merged_into IS NULL) AS leads, \
-             a.created_at FROM accounts a WHERE a.id = $1",
+             a.created_at, a.customer_since FROM accounts a WHERE a.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)

@@ -7,6 +7,7 @@ mod duplicates;
 mod inbox;
 mod jobs;
 mod lead_search;
+mod opportunities;
 mod predictive;
 mod rep_day;
 mod routing;

@@ -73,6 +73,11 @@ pub(crate) async fn merge_lead(
         "UPDATE visitors SET lead_id = $1 WHERE lead_id = $2",
         "UPDATE stage_changes SET lead_id = $1 WHERE lead_id = $2",
         "UPDATE leads SET merged_into = $1 WHERE merged_into = $2",
+        // Deals follow the person; a part both played in one deal is kept once.
+        "UPDATE opportunities SET primary_lead_id = $1 WHERE primary_lead_id = $2",
+        "UPDATE opportunity_contacts SET lead_id = $1 WHERE lead_id = $2 AND NOT EXISTS (SELECT 1 FROM opportunity_contacts c \
+         WHERE c.opportunity_id = opportunity_contacts.opportunity_id AND c.lead_id = $1 AND c.role = opportunity_contacts.role)",
+        "DELETE FROM opportunity_contacts WHERE lead_id = $2 AND $1 <> $2",
     ] {
         conn.execute(sql, vec![survivor.into(), merged.into()])
             .await?;
