@@ -41,8 +41,10 @@ pub fn attribute(paths: &PathSet, order: usize) -> Attribution {
 /// Counts gathered from the paths, by state (state 0 is the start).
 struct Counts {
     n: usize,
-    /// Channels each state contains, flattened: `channels_of[s]`.
+    /// Distinct channels of each state, sorted.
     members: Vec<Vec<u32>>,
+    /// Each state's window of touches (empty for the start).
+    windows: Vec<Box<[u32]>>,
     out_total: Vec<f64>,
     conv: Vec<f64>,
     null: Vec<f64>,
@@ -55,6 +57,7 @@ fn count(paths: &PathSet, order: usize) -> Counts {
     let mut c = Counts {
         n: 1,
         members: vec![Vec::new()],
+        windows: vec![Box::default()],
         out_total: vec![0.0],
         conv: vec![0.0],
         null: vec![0.0],
@@ -77,6 +80,7 @@ fn count(paths: &PathSet, order: usize) -> Counts {
                     m.sort_unstable();
                     m.dedup();
                     c.members.push(m);
+                    c.windows.push(w.into());
                     for v in [&mut c.out_total, &mut c.conv, &mut c.null, &mut c.value] {
                         v.push(0.0);
                     }
@@ -188,13 +192,65 @@ pub fn removal_effects(paths: &PathSet, order: usize) -> Markov {
     }
 }
 
+/// One row of the transition matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// `(start)` or a state: its channels joined by `>` (order 1: the channel name).
+    pub from: String,
+    /// A state, `(conversion)` or `(null)`.
+    pub to: String,
+    pub probability: f64,
+}
+
+/// The chain's transition probabilities, as channelattribution's `out_more` prints them:
+/// per state, transitions to other states, `(conversion)` and `(null)` (non-zero only).
+pub fn transition_matrix(paths: &PathSet, order: usize) -> Vec<Transition> {
+    let c = count(paths, order);
+    let names = paths.channels();
+    let name = |s: usize| -> String {
+        if s == 0 {
+            return "(start)".into();
+        }
+        let parts: Vec<&str> = c.windows[s]
+            .iter()
+            .map(|&t| names[t as usize].as_str())
+            .collect();
+        parts.join(">")
+    };
+    let total = |s: usize| c.out_total[s] + c.conv[s] + c.null[s];
+    let mut edges: Vec<(u64, f64)> = c.edges.iter().map(|(&k, &w)| (k, w)).collect();
+    edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<Transition> = edges
+        .iter()
+        .map(|&(k, w)| {
+            let (f, t) = ((k >> 32) as usize, (k & 0xffff_ffff) as usize);
+            Transition {
+                from: name(f),
+                to: name(t),
+                probability: w / total(f),
+            }
+        })
+        .collect();
+    for s in 1..c.n {
+        for (to, x) in [("(conversion)", c.conv[s]), ("(null)", c.null[s])] {
+            if x > 0.0 {
+                out.push(Transition {
+                    from: name(s),
+                    to: to.into(),
+                    probability: x / total(s),
+                });
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::attribution::PathSetBuilder;
 
-    /// Two paths worked by hand. Order 1: start → a (weight 2), a → b (1); a converts 1 of
-    /// its 2 arrivals… see the comments below.
+    /// Three paths, the chain solved by hand in the comments.
     #[test]
     fn removal_effects_match_a_chain_solved_by_hand() {
         let mut b = PathSetBuilder::new();
