@@ -57,6 +57,8 @@ enum Command {
     /// Reports: `followup` (did sales accept and touch the leads in time?).
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// Multi-touch attribution of a path file (first, last, linear, … Markov, Shapley).
+    Attribution(commands::attribution::Args),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -104,6 +106,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             commands::score::run_db(open().await?, args).await
         }
         Command::Score(args) => commands::score::run(args),
+        Command::Attribution(args) => commands::attribution::run(args),
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
         Command::Policy(c) => commands::policy::policy(open().await?, c).await,
         Command::Rescore => commands::policy::rescore(open().await?).await,

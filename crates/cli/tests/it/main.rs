@@ -1,6 +1,7 @@
 //! End-to-end tests of the `leadline` binary: real processes, killed and restarted, on
 //! SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod attribution;
 mod duplicates;
 mod followup;
 mod lead_management;
