@@ -282,7 +282,7 @@ impl Records {
                     .into(),
             });
         }
-        Ok(self.builder.unwrap_or_else(PathSetBuilder::new).build())
+        Ok(self.builder.unwrap_or_default().build())
     }
 }
 

@@ -219,7 +219,7 @@ pub fn transition_matrix(paths: &PathSet, order: usize) -> Vec<Transition> {
     };
     let total = |s: usize| c.out_total[s] + c.conv[s] + c.null[s];
     let mut edges: Vec<(u64, f64)> = c.edges.iter().map(|(&k, &w)| (k, w)).collect();
-    edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    edges.sort_unstable_by_key(|e| e.0);
     let mut out: Vec<Transition> = edges
         .iter()
         .map(|&(k, w)| {

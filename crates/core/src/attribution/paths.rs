@@ -88,18 +88,30 @@ pub enum PathError {
 
 /// Builds a [`PathSet`] path by path: [`Self::intern`] / [`Self::push_touch`] the touches,
 /// then [`Self::finish_path`]; or [`Self::push_path`] with names.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PathSetBuilder {
     set: PathSet,
     index: FxMap<Box<[u8]>, u32>,
     open: usize,
 }
 
+impl Default for PathSetBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PathSetBuilder {
     pub fn new() -> Self {
-        let mut b = Self::default();
-        b.set.starts.push(0);
-        b
+        let set = PathSet {
+            starts: vec![0],
+            ..PathSet::default()
+        };
+        Self {
+            set,
+            index: FxMap::default(),
+            open: 0,
+        }
     }
 
     /// The id of channel `name` (already trimmed), interning it on first sight. Only a new
