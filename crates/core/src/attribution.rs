@@ -28,7 +28,7 @@ mod solve;
 #[cfg(test)]
 mod props;
 
-pub use csv::{ReadError, read_paths};
+pub use csv::{ReadError, read_paths, read_paths_sized};
 pub use paths::{PathError, PathSet, PathSetBuilder};
 pub use position::PositionWeights;
 

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use leadline_core::attribution::{Attribution, Model, PositionWeights, attribute, read_paths};
+use leadline_core::attribution::{
+    Attribution, Model, PositionWeights, attribute, read_paths_sized,
+};
 use leadline_core::export::csv_safe;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,7 +138,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let models = models(&a)?;
     let file =
         std::fs::File::open(&a.paths).with_context(|| format!("opening {}", a.paths.display()))?;
-    let paths = read_paths(file).with_context(|| a.paths.display().to_string())?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let paths = read_paths_sized(file, size).with_context(|| a.paths.display().to_string())?;
     let results: Vec<Attribution> = models.iter().map(|m| attribute(&paths, m)).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match a.format {

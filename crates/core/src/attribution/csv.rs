@@ -49,12 +49,27 @@ struct Field {
 }
 
 /// Reads a whole path file into a [`PathSet`].
-pub fn read_paths(mut input: impl Read) -> Result<PathSet, ReadError> {
+pub fn read_paths(input: impl Read) -> Result<PathSet, ReadError> {
+    read_paths_sized(input, 0)
+}
+
+/// [`read_paths`] for an input of about `bytes` bytes (a file's length). The set's columns
+/// are reserved for the most paths and touches that many bytes can hold, so they never
+/// grow and copy; reserved memory that is not written is never touched, so it costs
+/// address space, not RAM. Reservations are capped (2^27 touches, 2^25 paths) so huge
+/// inputs simply grow beyond that.
+pub fn read_paths_sized(mut input: impl Read, bytes: u64) -> Result<PathSet, ReadError> {
     let mut buf = vec![0u8; CHUNK];
     let (mut start, mut end, mut eof) = (0usize, 0usize, false);
     let mut line = 1u64;
     let mut fields = Vec::with_capacity(8);
     let mut reader = Records::default();
+    if bytes > 0 {
+        // every touch takes ≥ 2 bytes (a name and a `>` or `,`); every path line ≥ 8
+        let touches = (bytes / 2).min(1 << 27) as usize;
+        let paths = (bytes / 8).min(1 << 25) as usize;
+        reader.builder = Some(PathSetBuilder::with_capacity(paths, touches));
+    }
     loop {
         match split_record(&buf[start..end], eof, &mut fields) {
             Ok(Some((used, newlines))) => {
@@ -108,7 +123,7 @@ fn split_record(
             let mut j = s;
             let mut escaped = false;
             loop {
-                match data[j..].iter().position(|&b| b == b'"') {
+                match memchr::memchr(b'"', &data[j..]) {
                     None if eof => return Err((fields.len(), "expected a closing quote")),
                     None => return Ok(None),
                     Some(k) => j += k,
@@ -122,7 +137,7 @@ fn split_record(
                     _ => break,
                 }
             }
-            newlines += data[s..j].iter().filter(|&&b| b == b'\n').count() as u64;
+            newlines += memchr::memchr_iter(b'\n', &data[s..j]).count() as u64;
             fields.push(Field {
                 start: s,
                 end: j,
@@ -140,10 +155,7 @@ fn split_record(
                 }
             }
         } else {
-            match data[i..]
-                .iter()
-                .position(|&b| matches!(b, b',' | b'\n' | b'\r'))
-            {
+            match memchr::memchr3(b',', b'\n', b'\r', &data[i..]) {
                 Some(k) => {
                     fields.push(Field {
                         start: i,
@@ -288,7 +300,11 @@ impl Records {
 
 /// Splits `text` on `>` into trimmed touches and closes the path.
 fn add_path(b: &mut PathSetBuilder, text: &[u8], counts: [f64; 3]) -> Result<(), PathError> {
-    for name in text.split(|&c| c == b'>') {
+    let mut from = 0;
+    let ends = memchr::memchr_iter(b'>', text).chain([text.len()]);
+    for end in ends {
+        let name = &text[from..end];
+        from = end + 1;
         match b.intern(trim(name)) {
             Ok(id) => b.push_touch(id),
             Err(e) => {

@@ -66,39 +66,51 @@ fn count(paths: &PathSet, order: usize) -> Counts {
     };
     let mut windows: FxMap<Box<[u32]>, u32> = FxMap::default();
     let mut seq: Vec<u32> = Vec::new();
+    // Order 1 (the common case, benchmarked): state = channel + 1, counts in a dense
+    // matrix, no hashing per touch.
+    let channels = paths.channels().len();
+    let mut dense = (order == 1 && channels < 2048).then(|| vec![0.0f64; (channels + 1).pow(2)]);
+    if dense.is_some() {
+        for ch in 0..channels as u32 {
+            c.add_state(&[ch]);
+        }
+    }
     for p in paths.iter() {
         seq.clear();
         let t = p.touches;
-        let k = order.min(t.len());
-        for w in t.windows(k.max(1)) {
-            let id = match windows.get(w) {
-                Some(&id) => id,
-                None => {
-                    let id = c.n as u32;
-                    windows.insert(w.into(), id);
-                    let mut m = w.to_vec();
-                    m.sort_unstable();
-                    m.dedup();
-                    c.members.push(m);
-                    c.windows.push(w.into());
-                    for v in [&mut c.out_total, &mut c.conv, &mut c.null, &mut c.value] {
-                        v.push(0.0);
-                    }
-                    c.n += 1;
-                    id
+        if dense.is_some() {
+            for &ch in t {
+                if seq.last() != Some(&(ch + 1)) {
+                    seq.push(ch + 1);
                 }
-            };
-            if seq.last() != Some(&id) {
-                seq.push(id);
+            }
+        } else {
+            for w in t.windows(order.min(t.len()).max(1)) {
+                let id = match windows.get(w) {
+                    Some(&id) => id,
+                    None => {
+                        let id = c.add_state(w);
+                        windows.insert(w.into(), id);
+                        id
+                    }
+                };
+                if seq.last() != Some(&id) {
+                    seq.push(id);
+                }
             }
         }
         let weight = p.conversions + p.null;
         let mut prev = 0u32;
         for &s in &seq {
             if weight > 0.0 {
-                *c.edges
-                    .entry(u64::from(prev) << 32 | u64::from(s))
-                    .or_insert(0.0) += weight;
+                match dense.as_mut() {
+                    Some(d) => d[prev as usize * (channels + 1) + s as usize] += weight,
+                    None => {
+                        *c.edges
+                            .entry(u64::from(prev) << 32 | u64::from(s))
+                            .or_insert(0.0) += weight;
+                    }
+                }
                 c.out_total[prev as usize] += weight;
             }
             prev = s;
@@ -110,7 +122,35 @@ fn count(paths: &PathSet, order: usize) -> Counts {
             c.value[last] += p.value;
         }
     }
+    for (i, &w) in dense.iter().flatten().enumerate() {
+        if w > 0.0 {
+            let (from, to) = (i / (channels + 1), i % (channels + 1));
+            c.edges.insert((from as u64) << 32 | to as u64, w);
+        }
+    }
     c
+}
+
+impl Counts {
+    /// A new state for window `w`; returns its id.
+    fn add_state(&mut self, w: &[u32]) -> u32 {
+        let id = self.n as u32;
+        let mut m = w.to_vec();
+        m.sort_unstable();
+        m.dedup();
+        self.members.push(m);
+        self.windows.push(w.into());
+        for v in [
+            &mut self.out_total,
+            &mut self.conv,
+            &mut self.null,
+            &mut self.value,
+        ] {
+            v.push(0.0);
+        }
+        self.n += 1;
+        id
+    }
 }
 
 /// Removal effects and credit for every channel (see the module docs).

@@ -11,6 +11,7 @@
 //! * **time decay**: on path files there are no times, so decay is by position: touch i
 //!   weighs 2^(−(n − 1 − i)/h) with h the half-life in touches, normalised. In the product,
 //!   where touches have times, [`time_decay_by_time`] uses the age at conversion and h in days.
+//!   A half-life that is not a positive number (0, negative, NaN) means no decay: linear.
 //! * **U-shaped**: 40 % first, 40 % last, 20 % shared by the touches between.
 //! * **W-shaped**: 30 % first, 30 % lead creation, 30 % last, 10 % shared by the others. On
 //!   path files the lead-creation touch is the middle one, position ⌊(n − 1)/2⌋; in the
@@ -100,8 +101,14 @@ fn weights(model: &Model, touches: &[u32], direct: &[bool], out: &mut Vec<f64>) 
         }
         Model::Linear => out.fill(1.0 / n as f64),
         Model::TimeDecay { half_life } => {
+            // a half-life that is not a positive number means no decay (linear)
+            let h = if *half_life > 0.0 {
+                *half_life
+            } else {
+                f64::INFINITY
+            };
             for (i, w) in out.iter_mut().enumerate() {
-                *w = (-((last - i) as f64) / half_life).exp2();
+                *w = (-((last - i) as f64) / h).exp2();
             }
             normalise(out);
         }
@@ -160,7 +167,11 @@ fn normalise(out: &mut [f64]) {
 /// `half_life_days` older than another weighs half as much. Touches after the conversion
 /// count as age 0. Weights sum to 1 (empty input: empty output).
 pub fn time_decay_by_time(touch_times_ms: &[i64], at_ms: i64, half_life_days: f64) -> Vec<f64> {
-    let h = half_life_days * 86_400_000.0;
+    let h = if half_life_days > 0.0 {
+        half_life_days * 86_400_000.0
+    } else {
+        f64::INFINITY
+    };
     let mut out: Vec<f64> = touch_times_ms
         .iter()
         .map(|&t| (-(at_ms.saturating_sub(t).max(0) as f64) / h).exp2())

@@ -12,6 +12,10 @@ fn models() -> Vec<Model> {
         Model::LastNonDirect,
         Model::Linear,
         Model::TimeDecay { half_life: 1.5 },
+        Model::TimeDecay { half_life: 0.0 },
+        Model::TimeDecay {
+            half_life: f64::NAN,
+        },
         Model::UShaped,
         Model::WShaped,
         Model::FullPath,
