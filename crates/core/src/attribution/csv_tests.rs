@@ -96,3 +96,14 @@ fn records_spanning_chunk_boundaries_are_read_whole() {
     assert_eq!(set.total_conversions(), n as f64);
     assert_eq!(set.channels().len(), n + 1);
 }
+
+#[test]
+fn a_size_hint_changes_nothing_but_the_reservations() {
+    let text = "path,total_conversions,total_conversion_value,total_null\na > b,1,2,3\nb,0,0,1\n";
+    let plain = read(text).unwrap();
+    for hint in [1, 10, text.len() as u64, 1 << 40] {
+        assert_eq!(read_paths_sized(text.as_bytes(), hint).unwrap(), plain);
+    }
+    let header_only = read_paths_sized(&b"path,total_conversions\n"[..], 100).unwrap();
+    assert!(header_only.is_empty());
+}
