@@ -4,7 +4,8 @@
 //! joined by `>`; every model is in `leadline_core::attribution`. JSON is
 //! `{"model","order","channels":[{"channel","conversions","value","removal_effect"?}]}`
 //! (`order` is null except for Markov; sampled Shapley adds `error_bound`), and an array of
-//! those for `--model all`. CSV is one row per model and channel, formula-safe.
+//! those for `--model all` or several models (`--model first,last,linear`). CSV is one row
+//! per model and channel, formula-safe.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -46,8 +47,9 @@ pub struct Args {
     /// The path file: `path,total_conversions,total_conversion_value,total_null`, touches
     /// joined by `>`.
     paths: PathBuf,
-    #[arg(long, value_enum, default_value = "markov")]
-    model: ModelArg,
+    /// One model, several joined by commas (`first,last,linear`), or `all`.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "markov")]
+    model: Vec<ModelArg>,
     /// Markov order: states are windows of this many consecutive touches.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     order: u32,
@@ -86,6 +88,7 @@ fn weights(text: &str) -> Result<PositionWeights, String> {
 /// The models `--model` asks for, in the order they are printed.
 fn models(a: &Args) -> anyhow::Result<Vec<Model>> {
     let order = a.order as usize;
+    let all = a.model.contains(&ModelArg::All);
     let one = |m: ModelArg| -> anyhow::Result<Option<Model>> {
         Ok(Some(match m {
             ModelArg::First => Model::First,
@@ -98,7 +101,7 @@ fn models(a: &Args) -> anyhow::Result<Vec<Model>> {
             ModelArg::UShaped => Model::UShaped,
             ModelArg::WShaped => Model::WShaped,
             ModelArg::FullPath => Model::FullPath,
-            ModelArg::Custom if a.model == ModelArg::All => match a.weights {
+            ModelArg::Custom if all => match a.weights {
                 Some(w) => Model::Custom(w),
                 None => return Ok(None),
             },
@@ -111,8 +114,8 @@ fn models(a: &Args) -> anyhow::Result<Vec<Model>> {
             ModelArg::All => return Ok(None),
         }))
     };
-    let wanted = match a.model {
-        ModelArg::All => vec![
+    let wanted = if all {
+        vec![
             ModelArg::First,
             ModelArg::Last,
             ModelArg::LastNonDirect,
@@ -124,8 +127,9 @@ fn models(a: &Args) -> anyhow::Result<Vec<Model>> {
             ModelArg::Custom,
             ModelArg::Markov,
             ModelArg::Shapley,
-        ],
-        m => vec![m],
+        ]
+    } else {
+        a.model.clone()
     };
     let mut out = Vec::new();
     for m in wanted {
@@ -143,7 +147,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let results: Vec<Attribution> = models.iter().map(|m| attribute(&paths, m)).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match a.format {
-        Format::Json if a.model == ModelArg::All => {
+        Format::Json if a.model.len() > 1 || a.model.contains(&ModelArg::All) => {
             writeln!(out, "{}", serde_json::to_string(&results)?)?;
         }
         Format::Json => {

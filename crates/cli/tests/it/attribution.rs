@@ -95,6 +95,19 @@ fn attribution_of_a_hand_worked_file_gives_the_hand_computed_credit() {
             "shapley"
         ]
     );
+    let three = json(&run(
+        &file,
+        &["--model", "first,last,linear", "--format", "json"],
+    ));
+    let names: Vec<&str> = three
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["first", "last", "linear"]);
+    assert_eq!(three[0], first);
+
     let linear = &all[3]["channels"];
     for (i, want) in [0.5, 0.5, 1.0].into_iter().enumerate() {
         close(&linear[i]["conversions"], want);

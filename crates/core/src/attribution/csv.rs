@@ -54,10 +54,10 @@ pub fn read_paths(input: impl Read) -> Result<PathSet, ReadError> {
 }
 
 /// [`read_paths`] for an input of about `bytes` bytes (a file's length). The set's columns
-/// are reserved for the most paths and touches that many bytes can hold, so they never
-/// grow and copy; reserved memory that is not written is never touched, so it costs
-/// address space, not RAM. Reservations are capped (2^27 touches, 2^25 paths) so huge
-/// inputs simply grow beyond that.
+/// are reserved for the most paths and touches a four-column file of that size can hold,
+/// so they do not grow and copy; reserved memory that is never written is never touched,
+/// so it costs address space, not RAM. Reservations are capped (2^26 touches, 2^24 paths,
+/// about 0.7 GiB of address space) and columns grow as usual beyond.
 pub fn read_paths_sized(mut input: impl Read, bytes: u64) -> Result<PathSet, ReadError> {
     let mut buf = vec![0u8; CHUNK];
     let (mut start, mut end, mut eof) = (0usize, 0usize, false);
@@ -66,8 +66,8 @@ pub fn read_paths_sized(mut input: impl Read, bytes: u64) -> Result<PathSet, Rea
     let mut reader = Records::default();
     if bytes > 0 {
         // every touch takes ≥ 2 bytes (a name and a `>` or `,`); every path line ≥ 8
-        let touches = (bytes / 2).min(1 << 27) as usize;
-        let paths = (bytes / 8).min(1 << 25) as usize;
+        let touches = (bytes / 2).min(1 << 26) as usize;
+        let paths = (bytes / 8).min(1 << 24) as usize;
         reader.builder = Some(PathSetBuilder::with_capacity(paths, touches));
     }
     loop {

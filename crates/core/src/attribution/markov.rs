@@ -153,9 +153,9 @@ impl Counts {
     }
 }
 
-/// Removal effects and credit for every channel (see the module docs).
-pub fn removal_effects(paths: &PathSet, order: usize) -> Markov {
-    let c = count(paths, order);
+/// The chain of `c` with its per-state conversion and value probabilities: `pc[s]` the
+/// probability of converting from s, `pv[s]` that times the mean value per conversion of s.
+fn chain(c: &Counts) -> (Chain, Vec<f64>, Vec<f64>) {
     let n = c.n;
     let total: Vec<f64> = (0..n)
         .map(|s| match c.out_total[s] + c.conv[s] + c.null[s] {
@@ -164,7 +164,7 @@ pub fn removal_effects(paths: &PathSet, order: usize) -> Markov {
         })
         .collect();
     let pc: Vec<f64> = (0..n).map(|s| c.conv[s] / total[s]).collect();
-    // conv/total × mean value per conversion = value/total where anything converted
+    // conv/total × value/conv = value/total where anything converted
     let pv: Vec<f64> = (0..n)
         .map(|s| {
             if c.conv[s] > 0.0 {
@@ -180,8 +180,14 @@ pub fn removal_effects(paths: &PathSet, order: usize) -> Markov {
         .map(|(&k, &w)| ((k >> 32) as u32, k as u32, w / total[(k >> 32) as usize]))
         .collect();
     edges.sort_unstable_by_key(|e| (e.1, e.0));
-    let chain = Chain::new(n, &edges);
+    (Chain::new(n, &edges), pc, pv)
+}
 
+/// Removal effects and credit for every channel (see the module docs).
+pub fn removal_effects(paths: &PathSet, order: usize) -> Markov {
+    let c = count(paths, order);
+    let n = c.n;
+    let (chain, pc, pv) = chain(&c);
     let k = paths.channels().len();
     let mut removed_by: Vec<Vec<u32>> = vec![Vec::new(); k];
     for (s, m) in c.members.iter().enumerate() {
