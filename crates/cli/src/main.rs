@@ -75,6 +75,8 @@ enum Command {
     /// Opportunities (deals): list, show, convert a lead, move stages, contact roles, ROI.
     #[command(subcommand)]
     Opportunity(commands::opportunities::OpportunityCommand),
+    /// Multi-touch attribution of a path file (first, last, linear, … Markov, Shapley).
+    Attribution(commands::attribution::Args),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -122,6 +124,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             commands::score::run_db(open().await?, args).await
         }
         Command::Score(args) => commands::score::run(args),
+        Command::Attribution(args) => commands::attribution::run(args),
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
         Command::Policy(c) => commands::policy::policy(open().await?, c).await,
         Command::Rescore => commands::policy::rescore(open().await?).await,

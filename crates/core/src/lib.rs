@@ -4,6 +4,7 @@
 //! arguments, so every rule can be tested exhaustively in-process.
 
 pub mod assess;
+pub mod attribution;
 pub mod business_hours;
 pub mod capture;
 pub mod channel;

@@ -29,8 +29,8 @@ mod reps;
 mod sla;
 mod work;
 
-pub use manage::{RepOverview, RoutePreview, WaitingLead};
 pub use inbox::{AssignedLead, INBOX_MAX};
+pub use manage::{RepOverview, RoutePreview, WaitingLead};
 pub use outbox::ROUTE_JOB;
 pub use read::AssignmentRecord;
 pub use reps::RepProfile;

@@ -1,14 +1,15 @@
 //! End-to-end tests of the `leadline` binary: real processes, killed and restarted, on
 //! SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod attribution;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
 mod lead_management;
 mod opportunities;
 mod reliability;
-mod routing;
 mod rep_day;
+mod routing;
 mod scale_out;
 mod score;
 mod support;

@@ -191,7 +191,9 @@ async fn the_followup_report_reads_the_same_over_the_api_as_on_the_command_line(
     let server = Server::start(&db);
     let to = leadline_core::time::rfc3339(leadline_store::now_ms() + 48 * 3_600_000);
     let from = leadline_core::time::rfc3339(then);
-    let api: serde_json::Value = leadline_server::http_client_builder().build().unwrap()
+    let api: serde_json::Value = leadline_server::http_client_builder()
+        .build()
+        .unwrap()
         .get(format!(
             "{}/api/v1/reports/followup?by=rep&from={from}&to={to}",
             server.base

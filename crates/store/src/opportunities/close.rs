@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::Opportunity;
 use super::write::{invalid, load, load_locked, refused};
-use crate::lifecycle::win_in;
 use crate::capture::tx::Tx;
+use crate::lifecycle::win_in;
 use crate::{Result, Store, StoreError, new_id, webhooks};
 
 /// A stage move as a rep asks for it.
@@ -106,7 +106,8 @@ impl Store {
             };
             close_won(&mut tx, &won, by_user).await?;
         }
-        if let Some((event, data)) = close_event(&o, effect, mv.to, &lost_reason, &competitor, now) {
+        if let Some((event, data)) = close_event(&o, effect, mv.to, &lost_reason, &competitor, now)
+        {
             webhooks::emit(&mut Tx::Any(&mut *tx), event, &data, now).await?;
         }
         let out = load(&mut tx, id).await?;
