@@ -143,6 +143,10 @@ struct RepRow {
     ooo_from: String,
     ooo_until: String,
     away_now: bool,
+    team_lead: Option<String>,
+    /// Who may be the team lead (the rep's form only): every other active user.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    lead_options: Vec<Value>,
 }
 
 fn rep_row(r: &RepOverview, now: i64) -> RepRow {
@@ -156,7 +160,23 @@ fn rep_row(r: &RepOverview, now: i64) -> RepRow {
         ooo_from: local(from),
         ooo_until: local(until),
         away_now,
+        team_lead: r.team_lead_id.clone(),
+        lead_options: Vec::new(),
     }
+}
+
+/// [`rep_row`] for the rep's form, with the users who may be their team lead.
+async fn form_row(st: &AppState, r: &RepOverview) -> Result<RepRow, StoreError> {
+    let mut row = rep_row(r, leadline_store::now_ms());
+    row.lead_options = st
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.id != r.user_id)
+        .map(|u| minijinja::context! { id => u.id, label => format!("{} <{}>", u.name, u.email) })
+        .collect();
+    Ok(row)
 }
 
 /// `GET /reps` (marketer+).
@@ -226,7 +246,10 @@ pub async fn detail(State(st): State<AppState>, user: UiUser, Path(id): Path<Str
         Ok(c) => c,
         Err(e) => return common::store_error(e),
     };
-    let row = rep_row(&rep, leadline_store::now_ms());
+    let row = match form_row(&st, &rep).await {
+        Ok(r) => r,
+        Err(e) => return common::store_error(e),
+    };
     let cal = row
         .own_calendar
         .clone()
@@ -295,8 +318,26 @@ pub async fn save(
     if let Err(e) = crate::api::reps::check_window(from, until) {
         errors.insert("out_of_office_until".into(), e.message);
     }
+    let team_lead = common::field(&f, "team_lead").filter(|v| !v.is_empty());
+    // Saved only with a valid form, so a refused form changes nothing.
+    if errors.is_empty()
+        && team_lead != rep.team_lead_id
+        && let Err(e) = st.store.set_team_lead(&id, team_lead.as_deref()).await
+    {
+        match e {
+            StoreError::Invalid(m) => {
+                let m = m.strip_prefix("team_lead: ").unwrap_or(&m).to_owned();
+                errors.insert("team_lead".into(), m);
+            }
+            e => return common::store_error(e),
+        }
+    }
     if !errors.is_empty() {
-        let row = rep_row(&rep, leadline_store::now_ms());
+        let mut row = match form_row(&st, &rep).await {
+            Ok(r) => r,
+            Err(e) => return common::store_error(e),
+        };
+        row.team_lead = team_lead;
         return detail_page(
             &st,
             &user,

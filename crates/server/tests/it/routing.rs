@@ -312,6 +312,45 @@ async fn the_rep_form_shows_a_bad_weekday_beside_its_field_and_the_report_downlo
 }
 
 #[tokio::test]
+async fn the_rep_form_names_a_team_lead_and_refuses_the_rep_themself() {
+    let app = spawn_app().await;
+    let (a, b) = two_reps(&app).await;
+    let cookie = app.session("ops@vendor.example", "marketer").await;
+    let page = app.get_with_cookie(&format!("/reps/{a}"), &cookie).await;
+    assert!(
+        page.text.contains(&format!("value=\"{b}\"")),
+        "{}",
+        page.text
+    );
+    let csrf = hidden_value(&page.text, "csrf").unwrap();
+    let post = |lead: String| {
+        let form = vec![
+            ("csrf".to_owned(), csrf.clone()),
+            ("calendar".to_owned(), "team".to_owned()),
+            ("team_lead".to_owned(), lead),
+        ];
+        let (app, cookie, a) = (&app, &cookie, &a);
+        async move {
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.post_form(&format!("/reps/{a}"), &form, Some(cookie))
+                .await
+        }
+    };
+    let r = post(b.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(app.store.team_lead(&a).await.unwrap(), Some(b.clone()));
+    // A forged post naming the rep as their own lead is refused beside the field.
+    let r = post(a.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("id=\"e-team_lead\""), "{}", r.text);
+    assert_eq!(app.store.team_lead(&a).await.unwrap(), Some(b.clone()));
+    let r = post(String::new()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(app.store.team_lead(&a).await.unwrap(), None);
+}
+
+#[tokio::test]
 async fn a_sales_ready_lead_no_rule_takes_is_listed_as_waiting_with_the_reason() {
     let app = spawn_app().await;
     let (a, _) = two_reps(&app).await;

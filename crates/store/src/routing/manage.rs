@@ -30,6 +30,8 @@ pub struct RepOverview {
     pub role: String,
     pub disabled: bool,
     pub profile: RepProfile,
+    /// Who hears of the rep's missed deadlines (`None`: the admins).
+    pub team_lead_id: Option<String>,
     /// Assignments not yet ended.
     pub open: i64,
 }
@@ -53,12 +55,13 @@ type RepRow = (
     Option<i64>,
     Option<i64>,
     i64,
+    Option<String>,
 );
 
 const REP_SQL: &str = "SELECT u.id, u.email, u.name, u.role, u.disabled_at, p.calendar, \
      p.out_of_office_from, p.out_of_office_until, \
-     (SELECT COUNT(*) FROM assignments s WHERE s.owner_id = u.id AND s.ended_at IS NULL) \
-     FROM users u LEFT JOIN rep_profiles p ON p.user_id = u.id";
+     (SELECT COUNT(*) FROM assignments s WHERE s.owner_id = u.id AND s.ended_at IS NULL), \
+     p.team_lead_id FROM users u LEFT JOIN rep_profiles p ON p.user_id = u.id";
 
 fn overview(r: RepRow) -> RepOverview {
     RepOverview {
@@ -74,6 +77,7 @@ fn overview(r: RepRow) -> RepOverview {
             out_of_office_until: r.7,
         },
         open: r.8,
+        team_lead_id: r.9,
     }
 }
 
