@@ -248,7 +248,7 @@ pub async fn every_day_calendar(
 pub async fn team_lead(store: &Store, rep: &str, lead: Option<String>) -> anyhow::Result<()> {
     let rep_id = user_id(store, rep, "rep").await?;
     let lead_id = match &lead {
-        Some(l) => Some(user_id(&store, l, "lead").await?),
+        Some(l) => Some(user_id(store, l, "lead").await?),
         None => None,
     };
     store

@@ -324,17 +324,11 @@ async fn the_rep_form_names_a_team_lead_and_refuses_the_rep_themself() {
     );
     let csrf = hidden_value(&page.text, "csrf").unwrap();
     let post = |lead: String| {
-        let form = vec![
-            ("csrf".to_owned(), csrf.clone()),
-            ("calendar".to_owned(), "team".to_owned()),
-            ("team_lead".to_owned(), lead),
-        ];
-        let (app, cookie, a) = (&app, &cookie, &a);
+        let (csrf, cookie, path) = (csrf.clone(), cookie.clone(), format!("/reps/{a}"));
+        let app = &app;
         async move {
-            let form: Vec<(&str, &str)> =
-                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            app.post_form(&format!("/reps/{a}"), &form, Some(cookie))
-                .await
+            let form = [("csrf", csrf.as_str()), ("calendar", "team"), ("team_lead", &lead)];
+            app.post_form(&path, &form, Some(&cookie)).await
         }
     };
     let r = post(b.clone()).await;

@@ -108,7 +108,7 @@ impl Store {
         }
         if let Some((event, data)) = close_event(&o, effect, mv.to, &lost_reason, &competitor, now)
         {
-            webhooks::emit(&mut Tx::Any(&mut *tx), event, &data, now).await?;
+            webhooks::emit(&mut Tx::Any(&mut tx), event, &data, now).await?;
         }
         let out = load(&mut tx, id).await?;
         tx.commit().await?;
