@@ -327,7 +327,11 @@ async fn the_rep_form_names_a_team_lead_and_refuses_the_rep_themself() {
         let (csrf, cookie, path) = (csrf.clone(), cookie.clone(), format!("/reps/{a}"));
         let app = &app;
         async move {
-            let form = [("csrf", csrf.as_str()), ("calendar", "team"), ("team_lead", &lead)];
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("calendar", "team"),
+                ("team_lead", &lead),
+            ];
             app.post_form(&path, &form, Some(&cookie)).await
         }
     };
