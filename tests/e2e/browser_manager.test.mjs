@@ -6,17 +6,23 @@
 //   2. "test this lead" shows which rule fires and for whom
 //   3. the chosen rep is set out of office on /reps; the preview now passes them over
 //   4. the follow-up report opens from the nav, with its table and CSV download
+//   5. an admin adds a webhook endpoint (a receiver in this process), copies the secret shown
+//      once, and the receiver gets a signed lead.created and a ping it verifies with that
+//      secret; the delivery log shows them delivered
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLeadline, launchBrowser, uniq, REPO_ROOT } from './lib.mjs';
+import { startLeadline, launchBrowser, uniq, waitFor, REPO_ROOT } from './lib.mjs';
 
 const PASSWORD = 'correct horse battery';
 const RUN = uniq();
 const MANAGER = `manager.${RUN}@vendor.example`;
+const ADMIN = `admin.${RUN}@vendor.example`;
 const REPS = [`ana.${RUN}@vendor.example`, `ben.${RUN}@vendor.example`];
 const LEAD = `lee.${RUN}@acme.example`;
 const RULE = `Inbound ${RUN}`;
@@ -38,6 +44,7 @@ before(async () => {
     name: 'browser_manager',
     setup: [
       ['user', 'add', MANAGER, '--role', 'marketer', '--password', PASSWORD],
+      ['user', 'add', ADMIN, '--role', 'admin', '--password', PASSWORD],
       ...REPS.map((r) => ['user', 'add', r, '--role', 'sales', '--password', PASSWORD]),
       ['rep', 'team-calendar', calendar],
     ],
@@ -78,9 +85,9 @@ async function explain(page, err, name) {
   return err;
 }
 
-async function signIn(page) {
+async function signIn(page, who = MANAGER) {
   await page.goto(`${ll.base}/login`);
-  await page.locator('input[name=email]').fill(MANAGER);
+  await page.locator('input[name=email]').fill(who);
   await page.locator('input[name=password]').fill(PASSWORD);
   await page.locator('form').filter({ has: page.locator('input[name=password]') }).locator('button[type=submit]').click();
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
@@ -187,5 +194,84 @@ test('a manager builds a rule, tests a lead, sends a rep away and reads the foll
     throw await explain(page, err, 'manager');
   } finally {
     await context.close();
+  }
+});
+
+/** A webhook receiver on 127.0.0.1: records every request's headers and raw body. */
+async function startReceiver() {
+  const got = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks`,
+    got,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}
+
+/** Standard Webhooks verification, as a receiver would write it (docs/webhooks.md). */
+function verified(secret, { headers, body }) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signed = `${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`;
+  const expected = createHmac('sha256', key).update(signed).digest();
+  return (headers['webhook-signature'] ?? '').split(' ').some((s) => {
+    const [version, sig] = s.split(',');
+    const given = Buffer.from(sig ?? '', 'base64');
+    return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+test('an admin adds a webhook endpoint and the deliveries arrive signed with the secret shown once', { timeout: 120_000 }, async () => {
+  const receiver = await startReceiver();
+  const { context, page } = await newPage();
+  try {
+    await signIn(page, ADMIN);
+    await page.goto(`${ll.base}/settings`);
+    await page.getByRole('link', { name: /webhooks/i }).first().click();
+    await page.waitForURL((u) => u.pathname === '/settings/webhooks');
+    await page.locator('#i-url').fill(receiver.url);
+    await page.locator('#i-description').fill(`CRM sync ${RUN}`);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = await page.locator('#secret').inputValue();
+    assert.match(secret, /^whsec_/);
+
+    // A lead captured after the endpoint exists is told to it, signed with that secret.
+    const email = `new.${RUN}@acme.example`;
+    (await ll.post('/api/v1/leads', { email, first_name: 'Nia' })).expect(201);
+    const created = await waitFor(
+      () => receiver.got.find((r) => JSON.parse(r.body).type === 'lead.created' && r.body.includes(email)),
+      { timeout: 30_000, what: 'lead.created at the receiver' },
+    );
+    assert.ok(verified(secret, created), 'the lead.created signature verifies with the secret shown');
+    assert.ok(!verified(`whsec_${Buffer.from('not the secret').toString('base64')}`, created), 'and not with another');
+
+    // A ping from the endpoints list, then the delivery log shows both delivered.
+    await page.goto(`${ll.base}/settings/webhooks`);
+    await page.getByRole('button', { name: `Send ping: ${receiver.url}` }).click();
+    const ping = await waitFor(() => receiver.got.find((r) => JSON.parse(r.body).type === 'ping'), {
+      timeout: 30_000, what: 'ping at the receiver',
+    });
+    assert.ok(verified(secret, ping), 'the ping signature verifies');
+    await page.goto(`${ll.base}/settings/webhooks`);
+    await page.getByRole('link', { name: receiver.url }).click();
+    const pingRow = page.locator('tr', { hasText: ping.headers['webhook-id'] });
+    await waitFor(async () => {
+      await page.reload();
+      return /delivered/.test(await pingRow.innerText().catch(() => ''));
+    }, { timeout: 30_000, what: 'the ping shown delivered in the log' });
+    assert.match(await page.locator('tr', { hasText: created.headers['webhook-id'] }).innerText(), /lead\.created[\s\S]*delivered/);
+  } catch (err) {
+    throw await explain(page, err, 'webhooks');
+  } finally {
+    await context.close();
+    await receiver.close();
   }
 });
