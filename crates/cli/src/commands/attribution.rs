@@ -24,6 +24,8 @@ pub enum ModelArg {
     LastNonDirect,
     Linear,
     TimeDecay,
+    /// Position-based 40/20/40 (`position`, the design's name for it, is an alias).
+    #[value(alias = "position")]
     UShaped,
     WShaped,
     FullPath,

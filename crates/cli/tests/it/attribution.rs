@@ -127,6 +127,9 @@ fn attribution_of_a_hand_worked_file_gives_the_hand_computed_credit() {
         text.starts_with("u-shaped\nchannel  conversions  value\n"),
         "{text}"
     );
+    // The design's name for the position-based model is the same model.
+    let position = run(&file, &["--model", "position"]);
+    assert_eq!(String::from_utf8(position.stdout).unwrap(), text);
 }
 
 #[test]
