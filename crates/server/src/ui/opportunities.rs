@@ -143,25 +143,56 @@ pub(super) async fn detail_page(
     super::render_form(st, "opportunity.html", ctx, errors)
 }
 
-/// Answers a refused post: the deal's page again with the error beside its input.
-pub(super) async fn refused(
+/// Why a post on a deal was not done.
+pub(super) enum Refusal {
+    /// The store refused: the page again with the error beside its input, or a page.
+    Store(StoreError),
+    /// The deal's page again with `(field, message)` beside its input.
+    Field(String, String),
+    /// This answer as it is.
+    Page(Response),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        Refusal::Store(e)
+    }
+}
+
+impl Refusal {
+    pub(super) fn field(field: &str, message: impl Into<String>) -> Self {
+        Refusal::Field(field.to_owned(), message.into())
+    }
+}
+
+/// A sales+ post on the deal `id`: checks the role and the form, runs `act` on the posted
+/// fields and answers: back to the deal's page at `anchor`, or the page again with the error
+/// beside its input (a refusal that names no input beside `fallback`).
+pub(super) async fn deal_post(
     st: &AppState,
     user: &UiUser,
     id: &str,
-    f: &Fields,
-    e: StoreError,
-    fallback: &str,
+    body: &[u8],
+    (anchor, fallback): (&str, &str),
+    act: impl AsyncFnOnce(&Fields) -> Result<(), Refusal>,
 ) -> Response {
-    if matches!(e, StoreError::NotFound) {
-        return common::not_found(st, user, "opportunity");
-    }
-    match form_error(e, fallback) {
-        Ok((field, msg)) => {
-            let errors = Errors::from([(field, msg)]);
-            detail_page(st, user, id, f, &errors).await
+    let f = match common::posted(user, Role::Sales, body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let e = match act(&f).await {
+        Ok(()) => return back(id, anchor),
+        Err(Refusal::Page(r)) => return r,
+        Err(Refusal::Field(field, msg)) => (field, msg),
+        Err(Refusal::Store(StoreError::NotFound)) => {
+            return common::not_found(st, user, "opportunity");
         }
-        Err(r) => r,
-    }
+        Err(Refusal::Store(e)) => match form_error(e, fallback) {
+            Ok(e) => e,
+            Err(r) => return r,
+        },
+    };
+    detail_page(st, user, id, &f, &Errors::from([e])).await
 }
 
 /// Back to the deal's page, at `anchor`.
@@ -176,62 +207,45 @@ pub async fn move_stage(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let Some(to) = common::field(&f, "stage").and_then(|s| OppStage::parse(&s)) else {
-        let errors = Errors::from([("stage".to_owned(), "Choose a stage.".to_owned())]);
-        return detail_page(&st, &user, &id, &f, &errors).await;
-    };
-    let currency = match st.store.get_opportunity(&id).await {
-        Ok(o) => o.currency,
-        Err(e) => return refused(&st, &user, &id, &f, e, "stage").await,
-    };
-    let amount = match common::field(&f, "amount")
-        .map(|a| common::parse_money(&a, &currency))
-        .transpose()
-    {
-        Ok(a) => a,
-        Err(m) => {
-            return detail_page(
-                &st,
-                &user,
-                &id,
-                &f,
-                &Errors::from([("stage_amount".to_owned(), m)]),
-            )
-            .await;
+    deal_post(&st, &user, &id, &body, ("stage", "stage"), async |f| {
+        let Some(to) = common::field(f, "stage").and_then(|s| OppStage::parse(&s)) else {
+            return Err(Refusal::field("stage", "Choose a stage."));
+        };
+        let currency = st.store.get_opportunity(&id).await?.currency;
+        let amount = common::field(f, "amount")
+            .map(|a| common::parse_money(&a, &currency))
+            .transpose()
+            .map_err(|m| Refusal::field("stage_amount", m))?;
+        let mv = StageMove {
+            to,
+            reason: common::field(f, "reason"),
+            lost_reason: common::field(f, "lost_reason"),
+            competitor: common::field(f, "competitor"),
+            amount_minor: amount,
+        };
+        let now = leadline_store::now_ms();
+        match st
+            .store
+            .move_opportunity_stage(&id, &mv, Some(&user.user.id), now)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e @ StoreError::NotFound) => Err(e.into()),
+            Err(e) => match form_error(e, "stage") {
+                // The stage form's own amount and competitor inputs, not the deal form's.
+                Ok((field, msg)) => Err(Refusal::Field(
+                    match field.as_str() {
+                        "amount_minor" => "stage_amount".to_owned(),
+                        "competitor" => "stage_competitor".to_owned(),
+                        _ => field,
+                    },
+                    msg,
+                )),
+                Err(r) => Err(Refusal::Page(r)),
+            },
         }
-    };
-    let mv = StageMove {
-        to,
-        reason: common::field(&f, "reason"),
-        lost_reason: common::field(&f, "lost_reason"),
-        competitor: common::field(&f, "competitor"),
-        amount_minor: amount,
-    };
-    let now = leadline_store::now_ms();
-    match st
-        .store
-        .move_opportunity_stage(&id, &mv, Some(&user.user.id), now)
-        .await
-    {
-        Ok(_) => back(&id, "stage"),
-        Err(StoreError::NotFound) => common::not_found(&st, &user, "opportunity"),
-        Err(e) => match form_error(e, "stage") {
-            // The stage form's own amount and competitor inputs, not the deal form's.
-            Ok((field, msg)) => {
-                let field = match field.as_str() {
-                    "amount_minor" => "stage_amount".to_owned(),
-                    "competitor" => "stage_competitor".to_owned(),
-                    _ => field,
-                };
-                detail_page(&st, &user, &id, &f, &Errors::from([(field, msg)])).await
-            }
-            Err(r) => r,
-        },
-    }
+    })
+    .await
 }
 
 /// `POST /opportunities/{id}` (sales+): name, amount, currency, probability, close date,
@@ -242,61 +256,41 @@ pub async fn update(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let o = match st.store.get_opportunity(&id).await {
-        Ok(o) => o,
-        Err(e) => return refused(&st, &user, &id, &f, e, "name").await,
-    };
-    let currency = common::field(&f, "currency").unwrap_or(o.currency.clone());
-    let mut patch = OppPatch {
-        name: common::field(&f, "name").or(Some(String::new())),
-        next_step: Some(common::field(&f, "next_step")),
-        competitor: Some(common::field(&f, "competitor")),
-        owner_id: Some(common::field(&f, "owner_id")),
-        next_step_at: Some(common::field(&f, "next_step_due").map(|d| format!("{d}T09:00:00Z"))),
-        ..OppPatch::default()
-    };
-    if o.closed_at.is_none() {
-        patch.currency = Some(currency.clone());
-        patch.expected_close = Some(common::field(&f, "expected_close"));
-        patch.probability = match common::field(&f, "probability")
-            .map(|p| p.trim_end_matches('%').trim().parse::<i64>())
-        {
-            None => Some(None),
-            Some(Ok(p)) => Some(Some(p)),
-            Some(Err(_)) => {
-                let e = Errors::from([(
-                    "probability".to_owned(),
-                    "Type a percentage from 0 to 100.".to_owned(),
-                )]);
-                return detail_page(&st, &user, &id, &f, &e).await;
-            }
+    deal_post(&st, &user, &id, &body, ("deal", "name"), async |f| {
+        let o = st.store.get_opportunity(&id).await?;
+        let currency = common::field(f, "currency").unwrap_or(o.currency.clone());
+        let mut patch = OppPatch {
+            name: common::field(f, "name").or(Some(String::new())),
+            next_step: Some(common::field(f, "next_step")),
+            competitor: Some(common::field(f, "competitor")),
+            owner_id: Some(common::field(f, "owner_id")),
+            next_step_at: Some(common::field(f, "next_step_due").map(|d| format!("{d}T09:00:00Z"))),
+            ..OppPatch::default()
         };
-        match common::field(&f, "amount")
-            .map(|a| common::parse_money(&a, &currency.trim().to_ascii_uppercase()))
-        {
-            None => patch.amount_minor = Some(0),
-            Some(Ok(a)) => patch.amount_minor = Some(a),
-            Some(Err(m)) => {
-                return detail_page(
-                    &st,
-                    &user,
-                    &id,
-                    &f,
-                    &Errors::from([("amount_minor".to_owned(), m)]),
-                )
-                .await;
-            }
+        if o.closed_at.is_none() {
+            patch.currency = Some(currency.clone());
+            patch.expected_close = Some(common::field(f, "expected_close"));
+            patch.probability = Some(
+                common::field(f, "probability")
+                    .map(|p| p.trim_end_matches('%').trim().parse::<i64>())
+                    .transpose()
+                    .map_err(|_| {
+                        Refusal::field("probability", "Type a percentage from 0 to 100.")
+                    })?,
+            );
+            patch.amount_minor = Some(
+                common::field(f, "amount")
+                    .map(|a| common::parse_money(&a, &currency.trim().to_ascii_uppercase()))
+                    .transpose()
+                    .map_err(|m| Refusal::field("amount_minor", m))?
+                    .unwrap_or(0),
+            );
         }
-    }
-    let now = leadline_store::now_ms();
-    match st.store.update_opportunity(&id, &patch, now).await {
-        Ok(_) => back(&id, "deal"),
-        Err(e) => refused(&st, &user, &id, &f, e, "name").await,
-    }
+        let now = leadline_store::now_ms();
+        st.store.update_opportunity(&id, &patch, now).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// `POST /leads/{id}/convert` (sales+): opens a deal from the lead and shows it.

@@ -13,8 +13,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 
 use super::UiUser;
-use super::common::{self, Errors, Fields};
-use super::opportunities::{back, detail_page, refused};
+use super::common::{self, Fields};
+use super::opportunities::{Refusal, deal_post};
 use crate::auth::Role;
 use crate::state::AppState;
 
@@ -124,28 +124,16 @@ pub async fn save_roi(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let o = match st.store.get_opportunity(&id).await {
-        Ok(o) => o,
-        Err(e) => return refused(&st, &user, &id, &f, e, "roi").await,
-    };
-    let inputs = match roi_inputs(&f, &o.currency) {
-        Ok(i) => i,
-        Err((field, msg)) => {
-            return detail_page(&st, &user, &id, &f, &Errors::from([(field, msg)])).await;
-        }
-    };
-    match st
-        .store
-        .save_roi_inputs(&id, &inputs, leadline_store::now_ms())
-        .await
-    {
-        Ok(_) => back(&id, "roi"),
-        Err(e) => refused(&st, &user, &id, &f, e, "roi").await,
-    }
+    deal_post(&st, &user, &id, &body, ("roi", "roi"), async |f| {
+        let o = st.store.get_opportunity(&id).await?;
+        let inputs =
+            roi_inputs(f, &o.currency).map_err(|(field, msg)| Refusal::Field(field, msg))?;
+        st.store
+            .save_roi_inputs(&id, &inputs, leadline_store::now_ms())
+            .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// `POST /opportunities/{id}/contacts` (sales+): a person (picked from the account or by
@@ -156,48 +144,42 @@ pub async fn add_contact(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let lead = match (common::field(&f, "lead_id"), common::field(&f, "email")) {
-        (_, Some(email)) => {
-            let filter = LeadFilter {
-                q: Some(email.clone()),
-                ..LeadFilter::default()
-            };
-            match st.store.list_leads(&filter, None, 5).await {
-                Ok(p) => p
-                    .items
-                    .into_iter()
-                    .find(|l| {
-                        l.email
-                            .as_deref()
-                            .is_some_and(|e| e.eq_ignore_ascii_case(&email))
-                    })
-                    .map(|l| l.id),
-                Err(e) => return common::store_error(e),
+    deal_post(&st, &user, &id, &body, ("contacts", "lead_id"), async |f| {
+        let lead = match (common::field(f, "lead_id"), common::field(f, "email")) {
+            (_, Some(email)) => {
+                let filter = LeadFilter {
+                    q: Some(email.clone()),
+                    ..LeadFilter::default()
+                };
+                match st.store.list_leads(&filter, None, 5).await {
+                    Ok(p) => p
+                        .items
+                        .into_iter()
+                        .find(|l| {
+                            l.email
+                                .as_deref()
+                                .is_some_and(|e| e.eq_ignore_ascii_case(&email))
+                        })
+                        .map(|l| l.id),
+                    Err(e) => return Err(Refusal::Page(common::store_error(e))),
+                }
             }
-        }
-        (Some(lead), None) => Some(lead),
-        (None, None) => None,
-    };
-    let Some(lead) = lead else {
-        let e = Errors::from([(
-            "lead_id".to_owned(),
-            "Pick a person, or type the email of a lead.".to_owned(),
-        )]);
-        return detail_page(&st, &user, &id, &f, &e).await;
-    };
-    let role = common::field(&f, "role").unwrap_or_default();
-    match st
-        .store
-        .add_opportunity_contact(&id, &lead, &role, leadline_store::now_ms())
-        .await
-    {
-        Ok(()) => back(&id, "contacts"),
-        Err(e) => refused(&st, &user, &id, &f, e, "lead_id").await,
-    }
+            (Some(lead), None) => Some(lead),
+            (None, None) => None,
+        };
+        let Some(lead) = lead else {
+            return Err(Refusal::field(
+                "lead_id",
+                "Pick a person, or type the email of a lead.",
+            ));
+        };
+        let role = common::field(f, "role").unwrap_or_default();
+        st.store
+            .add_opportunity_contact(&id, &lead, &role, leadline_store::now_ms())
+            .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// `POST /opportunities/{id}/contacts/remove` (sales+).
@@ -207,22 +189,21 @@ pub async fn remove_contact(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let (lead, role) = (
-        common::field(&f, "lead_id").unwrap_or_default(),
-        common::field(&f, "role").unwrap_or_default(),
-    );
-    match st
-        .store
-        .remove_opportunity_contact(&id, &lead, &role, leadline_store::now_ms())
-        .await
-    {
-        Ok(()) | Err(StoreError::NotFound) => back(&id, "contacts"),
-        Err(e) => common::store_error(e),
-    }
+    deal_post(&st, &user, &id, &body, ("contacts", "lead_id"), async |f| {
+        let (lead, role) = (
+            common::field(f, "lead_id").unwrap_or_default(),
+            common::field(f, "role").unwrap_or_default(),
+        );
+        match st
+            .store
+            .remove_opportunity_contact(&id, &lead, &role, leadline_store::now_ms())
+            .await
+        {
+            Ok(()) | Err(StoreError::NotFound) => Ok(()),
+            Err(e) => Err(Refusal::Page(common::store_error(e))),
+        }
+    })
+    .await
 }
 
 /// `POST /opportunities/{id}/notes` (sales+): the needs-analysis notes.
@@ -232,22 +213,24 @@ pub async fn save_notes(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let patch = OppPatch {
-        needs_analysis: Some(f.get("needs_analysis").cloned().unwrap_or_default()),
-        ..OppPatch::default()
-    };
-    match st
-        .store
-        .update_opportunity(&id, &patch, leadline_store::now_ms())
-        .await
-    {
-        Ok(_) => back(&id, "needs"),
-        Err(e) => refused(&st, &user, &id, &f, e, "needs_analysis").await,
-    }
+    deal_post(
+        &st,
+        &user,
+        &id,
+        &body,
+        ("needs", "needs_analysis"),
+        async |f| {
+            let patch = OppPatch {
+                needs_analysis: Some(f.get("needs_analysis").cloned().unwrap_or_default()),
+                ..OppPatch::default()
+            };
+            st.store
+                .update_opportunity(&id, &patch, leadline_store::now_ms())
+                .await?;
+            Ok(())
+        },
+    )
+    .await
 }
 
 /// `POST /opportunities/{id}/checklist` (sales+): the ticked items (`item_N=on`).
@@ -257,24 +240,18 @@ pub async fn save_checklist(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let o = match st.store.get_opportunity(&id).await {
-        Ok(o) => o,
-        Err(e) => return refused(&st, &user, &id, &f, e, "item").await,
-    };
-    let now = leadline_store::now_ms();
-    for (i, item) in o.checklist.iter().enumerate() {
-        let done = f.contains_key(&format!("item_{i}"));
-        if done != item.done
-            && let Err(e) = st.store.set_checklist_item(&id, i, done, now).await
-        {
-            return refused(&st, &user, &id, &f, e, "item").await;
+    deal_post(&st, &user, &id, &body, ("checklist", "item"), async |f| {
+        let o = st.store.get_opportunity(&id).await?;
+        let now = leadline_store::now_ms();
+        for (i, item) in o.checklist.iter().enumerate() {
+            let done = f.contains_key(&format!("item_{i}"));
+            if done != item.done {
+                st.store.set_checklist_item(&id, i, done, now).await?;
+            }
         }
-    }
-    back(&id, "checklist")
+        Ok(())
+    })
+    .await
 }
 
 /// `POST /opportunities/{id}/share` (sales+): makes (or keeps) the public ROI link.
@@ -284,22 +261,17 @@ pub async fn share(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let result = if f.contains_key("stop") {
-        st.store.unshare_roi(&id).await.map(drop)
-    } else {
-        st.store
-            .share_roi(&id, &crate::auth::random_token(24))
-            .await
-            .map(drop)
-    };
-    match result {
-        Ok(()) => back(&id, "share"),
-        Err(e) => refused(&st, &user, &id, &f, e, "share").await,
-    }
+    deal_post(&st, &user, &id, &body, ("share", "share"), async |f| {
+        if f.contains_key("stop") {
+            st.store.unshare_roi(&id).await?;
+        } else {
+            st.store
+                .share_roi(&id, &crate::auth::random_token(24))
+                .await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// `GET /opportunities/{id}/roi.csv` (viewer+).

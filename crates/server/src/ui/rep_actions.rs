@@ -68,16 +68,21 @@ pub(super) async fn card(st: &AppState, user: &UiUser, lead_id: &str) -> Option<
     })
 }
 
-/// What a post answers: back to the lead, or the page again with the error by its field.
+/// A rep's post on the lead `id`: checks the role and the form, runs `act` on the posted
+/// fields and answers: back to the lead, or the page again with the error by its field.
 async fn answer(
     st: &AppState,
     user: &UiUser,
     id: &str,
-    f: &Fields,
+    body: &[u8],
     done: &str,
-    result: Result<(), RepError>,
+    act: impl AsyncFnOnce(&Fields) -> Result<(), RepError>,
 ) -> Response {
-    let (key, message) = match result {
+    let f = match common::posted(user, Role::Sales, body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (key, message) = match act(&f).await {
         Ok(()) => {
             return Redirect::to(&format!("/leads/{id}?done={done}#assignment")).into_response();
         }
@@ -91,7 +96,7 @@ async fn answer(
         Err(RepError::Store(e)) => return common::store_error(e),
     };
     let errors = Errors::from([(key, message)]);
-    let mut resp = super::leads::detail_page(st, user, id, f, &errors).await;
+    let mut resp = super::leads::detail_page(st, user, id, &f, &errors).await;
     *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     resp
 }
@@ -102,17 +107,14 @@ pub async fn accept(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let now = leadline_store::now_ms();
-    let r = st
-        .store
-        .accept_lead(&id, &user.user.id, now)
-        .await
-        .map_err(RepError::from_store);
-    answer(&st, &user, &id, &f, "accept", r).await
+    answer(&st, &user, &id, &body, "accept", async |_| {
+        let now = leadline_store::now_ms();
+        st.store
+            .accept_lead(&id, &user.user.id, now)
+            .await
+            .map_err(RepError::from_store)
+    })
+    .await
 }
 
 pub async fn reject(
@@ -121,21 +123,16 @@ pub async fn reject(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let r = async {
-        let reason = rep::reject_reason(&field(&f, "reject_reason").unwrap_or_default())?;
-        let note = field(&f, "note").unwrap_or_default();
+    answer(&st, &user, &id, &body, "reject", async |f| {
+        let reason = rep::reject_reason(&field(f, "reject_reason").unwrap_or_default())?;
+        let note = field(f, "note").unwrap_or_default();
         let now = leadline_store::now_ms();
         st.store
             .reject_lead(&id, &user.user.id, reason, &note, now)
             .await
             .map_err(RepError::from_store)
-    }
-    .await;
-    answer(&st, &user, &id, &f, "reject", r).await
+    })
+    .await
 }
 
 pub async fn touch(
@@ -144,12 +141,8 @@ pub async fn touch(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let r = async {
-        let kind = rep::touch_kind(&field(&f, "kind").unwrap_or_default())?;
+    answer(&st, &user, &id, &body, "touch", async |f| {
+        let kind = rep::touch_kind(&field(f, "kind").unwrap_or_default())?;
         if let Some(a) = st.store.open_assignment(&id).await?
             && a.owner_id != user.user.id
         {
@@ -159,17 +152,16 @@ pub async fn touch(
             ));
         }
         let text = rep::touch_text(
-            &field(&f, "outcome").unwrap_or_default(),
-            &field(&f, "note").unwrap_or_default(),
+            &field(f, "outcome").unwrap_or_default(),
+            &field(f, "note").unwrap_or_default(),
         );
         let now = leadline_store::now_ms();
         st.store
             .log_touch(&id, &user.user.id, kind, &text, now)
             .await?;
         Ok(())
-    }
-    .await;
-    answer(&st, &user, &id, &f, "touch", r).await
+    })
+    .await
 }
 
 pub async fn next_step(
@@ -178,18 +170,13 @@ pub async fn next_step(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let f = match common::posted(&user, Role::Sales, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let r = async {
-        let at = rep::parse_when(&field(&f, "at").unwrap_or_default(), "at")?;
-        let text = field(&f, "text").unwrap_or_default();
+    answer(&st, &user, &id, &body, "next_step", async |f| {
+        let at = rep::parse_when(&field(f, "at").unwrap_or_default(), "at")?;
+        let text = field(f, "text").unwrap_or_default();
         st.store
             .set_next_step(&id, &user.user.id, &text, at)
             .await
             .map_err(RepError::from_store)
-    }
-    .await;
-    answer(&st, &user, &id, &f, "next_step", r).await
+    })
+    .await
 }
