@@ -9,7 +9,19 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startLeadline, startStaticServer, launchBrowser, waitFor, uniq, REPO_ROOT } from './lib.mjs';
+import {
+  startLeadline,
+  startStaticServer,
+  launchBrowser,
+  newPage,
+  explain,
+  gotoOk,
+  signIn,
+  waitFor,
+  uniq,
+  SCREEN_DIR,
+  UI_TIMEOUT,
+} from './lib.mjs';
 
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'correct horse battery';
@@ -28,8 +40,6 @@ const FORM = {
 const EMBED_SNIPPET = (base, key) =>
   `<div id="ll-form"></div><script src="${base}/f/${key}.js" data-target="ll-form"></script>`;
 const EMBED_ROOT = '#ll-form';
-const SCREEN_DIR = path.join(REPO_ROOT, 'target', 'e2e-screens');
-const UI_TIMEOUT = 15_000;
 
 let ll;
 let browser;
@@ -54,43 +64,6 @@ async function theForm() {
     assert.ok(form.id !== undefined && form.key, `POST /api/v1/forms answer lacks id/key: ${JSON.stringify(form)}`);
   }
   return form;
-}
-
-/** A fresh page that records console errors and failed requests for failure messages. */
-async function newPage() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`));
-  page.problems = problems;
-  return { context, page };
-}
-
-/** Adds what the browser saw to a failure, and keeps a screenshot of the page in target/e2e-screens/. */
-async function explain(page, err, name) {
-  const extra = page.problems.length ? `\nbrowser saw:\n  ${page.problems.join('\n  ')}` : '';
-  let shot = '';
-  try {
-    mkdirSync(SCREEN_DIR, { recursive: true });
-    const file = path.join(SCREEN_DIR, `failed-${name}-${process.env.E2E_BACKEND ?? 'local'}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
-    shot = `\nscreenshot: ${file}`;
-  } catch {
-    // the page may be gone; the message is what matters
-  }
-  err.message += `${extra}\nat ${page.url()}${shot}`;
-  return err;
-}
-
-async function gotoOk(page, url) {
-  const res = await page.goto(url);
-  assert.ok(res, `no response for ${url}`);
-  assert.ok(res.status() < 400, `GET ${url} -> HTTP ${res.status()}: ${(await res.text()).slice(0, 300)}`);
-  return res;
 }
 
 async function submit(scope) {
@@ -130,7 +103,7 @@ async function submitHosted(page, { email, firstName, company }) {
 }
 
 test('hosted form page: submit, thank-you text, lead created', { timeout: 90_000 }, async () => {
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser);
   try {
     const email = `hosted.${uniq()}@example.com`;
     await submitHosted(page, { email, firstName: 'Hedy', company: 'Frequency Hopping Inc' });
@@ -149,7 +122,7 @@ test('embedded form on another origin: submit, thank-you text, lead created', { 
     '/landing.html': `<!doctype html><html><head><meta charset="utf-8"><title>Acme landing page</title></head>
 <body><h1>Acme</h1><p>Talk to us:</p>${EMBED_SNIPPET(ll.base, f.key)}</body></html>`,
   });
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser);
   try {
     assert.notEqual(new URL(site.base).origin, new URL(ll.base).origin);
     const email = `embedded.${uniq()}@example.com`;
@@ -173,7 +146,7 @@ test('embedded form on another origin: submit, thank-you text, lead created', { 
 
 test('hosted form without the required email shows an error beside the email field', { timeout: 90_000 }, async () => {
   const f = await theForm();
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser);
   try {
     await gotoOk(page, `${ll.base}/f/${f.key}`);
     await page.locator('input[name=first_name]').fill('Nobody');
@@ -224,7 +197,7 @@ test('hosted form without the required email shows an error beside the email fie
 });
 
 test('web UI: log in, see the lead in /leads, open its timeline', { timeout: 90_000 }, async () => {
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser);
   try {
     // The lead comes in through the Segment HTTP API, so this test does not hang on the forms.
     const email = `ui.${uniq()}@example.com`;
@@ -235,11 +208,7 @@ test('web UI: log in, see the lead in /leads, open its timeline', { timeout: 90_
       return items.some((a) => a.name === 'UI Demo Requested') && items;
     }, { timeout: 20_000, what: `the track event on lead ${lead.id}'s timeline` });
 
-    await gotoOk(page, `${ll.base}/login`);
-    await page.locator('input[name=email]').fill(ADMIN_EMAIL);
-    await page.locator('input[name=password]').fill(ADMIN_PASSWORD);
-    await submit(page.locator('form').filter({ has: page.locator('input[name=password]') }));
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: UI_TIMEOUT });
+    await signIn(page, { base: ll.base, email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
 
     await gotoOk(page, `${ll.base}/leads`);
     assert.ok(new URL(page.url()).pathname.startsWith('/leads'), `GET /leads ended at ${page.url()} (not logged in?)`);

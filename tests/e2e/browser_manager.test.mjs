@@ -17,7 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLeadline, launchBrowser, uniq, waitFor, REPO_ROOT } from './lib.mjs';
+import { startLeadline, launchBrowser, newPage, explain, signIn as signInAs, uniq, waitFor, SCREEN_DIR } from './lib.mjs';
 
 const PASSWORD = 'correct horse battery';
 const RUN = uniq();
@@ -26,8 +26,6 @@ const ADMIN = `admin.${RUN}@vendor.example`;
 const REPS = [`ana.${RUN}@vendor.example`, `ben.${RUN}@vendor.example`];
 const LEAD = `lee.${RUN}@acme.example`;
 const RULE = `Inbound ${RUN}`;
-const SCREEN_DIR = path.join(REPO_ROOT, 'target', 'e2e-screens');
-const UI_TIMEOUT = 15_000;
 
 let ll;
 let browser;
@@ -58,39 +56,9 @@ after(async () => {
   await ll?.stop();
 });
 
-async function newPage() {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`));
-  page.problems = problems;
-  return { context, page };
-}
-
-async function explain(page, err, name) {
-  const extra = page.problems.length ? `\nbrowser saw:\n  ${page.problems.join('\n  ')}` : '';
-  let shot = '';
-  try {
-    mkdirSync(SCREEN_DIR, { recursive: true });
-    const file = path.join(SCREEN_DIR, `failed-${name}-${process.env.E2E_BACKEND ?? 'local'}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
-    shot = `\nscreenshot: ${file}`;
-  } catch {
-    // the page may be gone; the message is what matters
-  }
-  err.message += `${extra}\nat ${page.url()}${shot}`;
-  return err;
-}
-
-async function signIn(page, who = MANAGER) {
-  await page.goto(`${ll.base}/login`);
-  await page.locator('input[name=email]').fill(who);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.locator('form').filter({ has: page.locator('input[name=password]') }).locator('button[type=submit]').click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+/** Signs in as `who` (the manager unless told), all with the same password. */
+function signIn(page, who = MANAGER) {
+  return signInAs(page, { base: ll.base, email: who, password: PASSWORD });
 }
 
 /** The rule form, filled for a round-robin team of both reps. */
@@ -112,7 +80,7 @@ async function preview(page) {
 }
 
 test('a manager builds a rule, tests a lead, sends a rep away and reads the follow-up report', { timeout: 120_000 }, async () => {
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser, { acceptDownloads: true });
   try {
     await signIn(page);
     await page.getByRole('link', { name: 'Routing', exact: true }).click();
@@ -231,7 +199,7 @@ function verified(secret, { headers, body }) {
 
 test('an admin adds a webhook endpoint and the deliveries arrive signed with the secret shown once', { timeout: 120_000 }, async () => {
   const receiver = await startReceiver();
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser, { acceptDownloads: true });
   try {
     await signIn(page, ADMIN);
     await page.goto(`${ll.base}/settings`);

@@ -10,12 +10,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startLeadline, launchBrowser, uniq, REPO_ROOT } from './lib.mjs';
+import { startLeadline, launchBrowser, newPage, explain, gotoOk, signIn, uniq, SCREEN_DIR } from './lib.mjs';
 
 const REP_EMAIL = 'rep@example.com';
 const REP_PASSWORD = 'correct horse battery';
-const SCREEN_DIR = path.join(REPO_ROOT, 'target', 'e2e-screens');
-const UI_TIMEOUT = 15_000;
 
 let ll;
 let browser;
@@ -33,40 +31,6 @@ after(async () => {
   await ll?.stop();
 });
 
-async function newPage() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`));
-  page.problems = problems;
-  return { context, page };
-}
-
-async function explain(page, err, name) {
-  const extra = page.problems.length ? `\nbrowser saw:\n  ${page.problems.join('\n  ')}` : '';
-  let shot = '';
-  try {
-    mkdirSync(SCREEN_DIR, { recursive: true });
-    const file = path.join(SCREEN_DIR, `failed-${name}-${process.env.E2E_BACKEND ?? 'local'}.png`);
-    await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
-    shot = `\nscreenshot: ${file}`;
-  } catch {
-    // the page may be gone; the message is what matters
-  }
-  err.message += `${extra}\nat ${page.url()}${shot}`;
-  return err;
-}
-
-async function gotoOk(page, url) {
-  const res = await page.goto(url);
-  assert.ok(res, `no response for ${url}`);
-  assert.ok(res.status() < 400, `GET ${url} -> HTTP ${res.status()}: ${(await res.text()).slice(0, 300)}`);
-  return res;
-}
-
 /** A lead through the API, moved to `stage` with a reason; returns it. */
 async function leadAt(email, stage) {
   const lead = (await ll.post('/api/v1/leads', { email, first_name: 'Grace', company: 'Initech' })).expect(201).json();
@@ -80,14 +44,10 @@ test('a rep converts a lead, names a contact, builds and shares the ROI estimate
   const domain = `initech-${uniq()}.com`.toLowerCase();
   const buyer = await leadAt(`cfo@${domain}`, 'sql');
   const colleague = await leadAt(`cto@${domain}`);
-  const { context, page } = await newPage();
+  const { context, page } = await newPage(browser);
   let anon;
   try {
-    await gotoOk(page, `${ll.base}/login`);
-    await page.locator('input[name=email]').fill(REP_EMAIL);
-    await page.locator('input[name=password]').fill(REP_PASSWORD);
-    await page.locator('form').filter({ has: page.locator('input[name=password]') }).locator('button[type=submit]').click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await signIn(page, { base: ll.base, email: REP_EMAIL, password: REP_PASSWORD });
 
     // 1. Convert the lead.
     await gotoOk(page, `${ll.base}/leads/${buyer.id}`);

@@ -11,22 +11,17 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { startLeadline, launchBrowser, waitFor, uniq, REPO_ROOT } from './lib.mjs';
+import { startLeadline, launchBrowser, newPage, explain, signIn as signInAs, waitFor, uniq } from './lib.mjs';
 
 const REP_EMAIL = `rep-${uniq()}@seller.example`;
 const ADMIN_EMAIL = `boss-${uniq()}@seller.example`;
 const PASSWORD = 'correct horse battery';
-const SCREEN_DIR = path.join(REPO_ROOT, 'target', 'e2e-screens');
-const UI_TIMEOUT = 15_000;
 
 let ll;
 let browser;
 let repId;
 let page;
 let context;
-const problems = [];
 
 before(async () => {
   ll = await startLeadline({
@@ -45,12 +40,7 @@ before(async () => {
   const r = await ll.request('PUT', '/api/v1/policy', { body: { toml } });
   r.expect(200, 202);
   browser = await launchBrowser();
-  context = await browser.newContext();
-  page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (res) => res.status() >= 400 && problems.push(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`));
+  ({ context, page } = await newPage(browser));
 });
 
 after(async () => {
@@ -63,17 +53,8 @@ async function step(name, fn) {
   try {
     await fn();
   } catch (err) {
-    let shot = '';
-    try {
-      mkdirSync(SCREEN_DIR, { recursive: true });
-      const file = path.join(SCREEN_DIR, `failed-rep-${name}-${process.env.E2E_BACKEND ?? 'local'}.png`);
-      await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
-      shot = `\nscreenshot: ${file}`;
-    } catch {
-      // the page may be gone
-    }
-    const seen = problems.length ? `\nbrowser saw:\n  ${problems.join('\n  ')}` : '';
-    err.message += `${seen}\nat ${page.url()}${shot}\nserver:\n${ll.tail(20)}`;
+    await explain(page, err, `rep-${name}`);
+    err.message += `\nserver:\n${ll.tail(20)}`;
     throw err;
   }
 }
@@ -92,12 +73,8 @@ async function mqlLead(email, firstName) {
   return lead;
 }
 
-async function signIn(email) {
-  await page.goto(`${ll.base}/login`);
-  await page.locator('input[name=email]').fill(email);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.locator('form[action="/login"] button[type=submit]').click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+function signIn(email) {
+  return signInAs(page, { base: ll.base, email, password: PASSWORD });
 }
 
 let first;

@@ -10,6 +10,7 @@
 //   E2E_LOG_DIR   where the server's output is written (default: the tmpdir)
 
 import { spawn, execFile } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, existsSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -294,4 +295,64 @@ export async function launchBrowser() {
 
 export function uniq() {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// ---- Browser helpers shared by the browser_* suites ----
+
+/** Where the browser suites keep their screenshots. */
+export const SCREEN_DIR = path.join(REPO_ROOT, 'target', 'e2e-screens');
+/** Default timeout of every page action in the browser suites. */
+export const UI_TIMEOUT = 15_000;
+
+/**
+ * A fresh context and page that records console errors, failed requests and HTTP errors in
+ * page.problems for failure messages. contextOptions go to browser.newContext().
+ */
+export async function newPage(browser, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`));
+  page.problems = problems;
+  return { context, page };
+}
+
+/**
+ * Adds what the browser saw (a page from newPage) to a failure, and keeps a screenshot of the
+ * page as target/e2e-screens/failed-NAME-BACKEND.png. Returns err, to be thrown.
+ */
+export async function explain(page, err, name) {
+  const extra = page.problems.length ? `\nbrowser saw:\n  ${page.problems.join('\n  ')}` : '';
+  let shot = '';
+  try {
+    mkdirSync(SCREEN_DIR, { recursive: true });
+    const file = path.join(SCREEN_DIR, `failed-${name}-${process.env.E2E_BACKEND ?? 'local'}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+    shot = `\nscreenshot: ${file}`;
+  } catch {
+    // the page may be gone; the message is what matters
+  }
+  err.message += `${extra}\nat ${page.url()}${shot}`;
+  return err;
+}
+
+/** page.goto(url), failing unless the answer is below HTTP 400; returns the response. */
+export async function gotoOk(page, url) {
+  const res = await page.goto(url);
+  assert.ok(res, `no response for ${url}`);
+  assert.ok(res.status() < 400, `GET ${url} -> HTTP ${res.status()}: ${(await res.text()).slice(0, 300)}`);
+  return res;
+}
+
+/** Signs in through BASE/login with email and password and waits to leave the login page. */
+export async function signIn(page, { base, email, password }) {
+  await gotoOk(page, `${base}/login`);
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('form').filter({ has: page.locator('input[name=password]') }).locator('button[type=submit]').click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }

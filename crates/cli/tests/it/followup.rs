@@ -2,22 +2,7 @@
 //! routed by a policy rule, one accepted and called, one rejected by the rep, one ignored;
 //! the report counts them per rep and lists the leads nobody touched.
 
-use crate::support::{database, leadline};
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let out = leadline()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run leadline");
-    assert!(
-        out.status.success(),
-        "leadline {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use crate::support::{database, ok, open_around_the_clock, run};
 
 #[tokio::test]
 async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
@@ -50,12 +35,7 @@ async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
     .unwrap();
     ok(&db, &["policy", "apply", policy.to_str().unwrap()]);
     store.reload_policy().await.unwrap();
-    // Open around the clock, so the test reads the same on any day of the week.
-    let always = leadline_core::business_hours::Calendar {
-        hours: leadline_core::business_hours::WeeklyHours::every_day(Some("00:00-24:00")),
-        ..Default::default()
-    };
-    store.set_team_calendar(&always).await.unwrap();
+    open_around_the_clock(&store).await;
 
     let ids: Vec<String> = csv::Reader::from_reader(ok(&db, &["export"]).as_bytes())
         .records()
@@ -123,10 +103,7 @@ async fn the_followup_report_counts_what_the_rep_did_with_routed_leads() {
     assert!(table.lines().any(|l| l.starts_with("total")), "{table}");
     let untouched = report(&["--never-touched", "--format", "csv"]);
     assert_eq!(untouched.lines().count(), 3, "{untouched}");
-    let bad = leadline()
-        .args(["--db", &db, "report", "followup", "--as-of", "yesterday"])
-        .output()
-        .unwrap();
+    let bad = run(&db, &["report", "followup", "--as-of", "yesterday"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--as-of"));
 }

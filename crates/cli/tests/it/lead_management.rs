@@ -1,28 +1,7 @@
 //! The lead-management commands as an operator scripts them: a policy file checked and
 //! applied, saved segments counted, exports of a segment, stage moves with reasons.
 
-use std::process::Output;
-
-use crate::support::{database, leadline};
-
-fn run(db: &str, args: &[&str]) -> Output {
-    leadline()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run leadline")
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "leadline {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use crate::support::{database, ok, run};
 
 fn csv_rows(text: &str) -> Vec<csv::StringRecord> {
     csv::Reader::from_reader(text.as_bytes())

@@ -1,26 +1,7 @@
 //! `leadline opportunity …` as a rep scripts it: convert an imported, qualified lead, name a
 //! contact role, save the ROI inputs, close the deal won; the lead becomes a customer.
 
-use crate::support::{database, leadline};
-
-fn run(db: &str, args: &[&str]) -> std::process::Output {
-    leadline()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run leadline")
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "leadline {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use crate::support::{database, ok, run};
 
 #[tokio::test]
 async fn a_rep_converts_a_lead_and_closes_the_deal_won_from_the_command_line() {

@@ -1,32 +1,13 @@
 //! A rep's day from the command line: `lead accept|reject|touch|next-step`, `referral add`,
 //! `sla run --as-of`, `rep team-lead`, `report followup --by reason`; errors name the field.
 
-use crate::support::{database, leadline};
-
-fn run(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = leadline()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run leadline");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let (success, stdout, stderr) = run(db, args);
-    assert!(success, "leadline {args:?}: {stderr}");
-    stdout
-}
+use crate::support::{database, ok, run};
 
 /// Fails, and says so naming `field` first.
 fn refused(db: &str, args: &[&str], field: &str) -> String {
-    let (success, _, stderr) = run(db, args);
-    assert!(!success, "leadline {args:?} should fail");
+    let out = run(db, args);
+    assert!(!out.status.success(), "leadline {args:?} should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         stderr.contains(&format!("error: {field}:")),
         "{args:?}: {stderr}"
@@ -229,12 +210,14 @@ async fn a_rep_works_leads_and_the_sla_ladder_runs_from_the_cli() {
     // their steps fell due (accept remind 4 h, escalate 6 h, touch remind 8 h, escalate
     // 10 h), until the accept ladder's reassignment at 12 h ends the assignment.
     let later = leadline_core::time::rfc3339(now + 100 * 3_600_000);
-    let (_, _, said) = run(&db, &["sla", "run", "--as-of", &later]);
+    let said =
+        String::from_utf8_lossy(&run(&db, &["sla", "run", "--as-of", &later]).stderr).into_owned();
     assert!(
         said.contains("2 reminded, 2 escalated, 1 reassigned"),
         "{said}"
     );
-    let (_, _, again) = run(&db, &["sla", "run", "--as-of", &later]);
+    let again =
+        String::from_utf8_lossy(&run(&db, &["sla", "run", "--as-of", &later]).stderr).into_owned();
     assert!(
         again.contains("0 reminded, 0 escalated, 0 reassigned"),
         "{again}"

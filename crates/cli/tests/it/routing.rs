@@ -3,26 +3,7 @@
 //! sent out of office and passed over; and the follow-up report reading the same over the
 //! API as on the command line.
 
-use crate::support::{Server, database, leadline};
-
-fn run(db: &str, args: &[&str]) -> std::process::Output {
-    leadline()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run leadline")
-}
-
-fn ok(db: &str, args: &[&str]) -> String {
-    let out = run(db, args);
-    assert!(
-        out.status.success(),
-        "leadline {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use crate::support::{Server, database, ok, open_around_the_clock, run};
 
 const RULES: &str = r#"
 [[routing]]
@@ -163,11 +144,7 @@ async fn the_followup_report_reads_the_same_over_the_api_as_on_the_command_line(
     .unwrap();
     ok(&db, &["routing", "set", rules.to_str().unwrap()]);
     let store = leadline_store::Store::open(&db).await.unwrap();
-    let always = leadline_core::business_hours::Calendar {
-        hours: leadline_core::business_hours::WeeklyHours::every_day(Some("00:00-24:00")),
-        ..Default::default()
-    };
-    store.set_team_calendar(&always).await.unwrap();
+    open_around_the_clock(&store).await;
     let ids: Vec<String> = csv::Reader::from_reader(ok(&db, &["export"]).as_bytes())
         .records()
         .map(|r| r.unwrap()[0].to_owned())

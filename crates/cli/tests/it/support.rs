@@ -104,3 +104,34 @@ pub fn batch(prefix: &str, n: usize) -> (serde_json::Value, Vec<String>) {
         .collect();
     (serde_json::json!({ "batch": msgs }), ids)
 }
+
+/// Runs `leadline --db DB ARGS…` to the end.
+pub fn run(db: &str, args: &[&str]) -> std::process::Output {
+    leadline()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run leadline")
+}
+
+/// Runs `leadline --db DB ARGS…`, fails the test (with its stderr) unless it succeeds, and
+/// returns its stdout.
+pub fn ok(db: &str, args: &[&str]) -> String {
+    let out = run(db, args);
+    assert!(
+        out.status.success(),
+        "leadline {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Sets the team calendar open around the clock, so a test reads the same on any day of the week.
+pub async fn open_around_the_clock(store: &Store) {
+    let always = leadline_core::business_hours::Calendar {
+        hours: leadline_core::business_hours::WeeklyHours::every_day(Some("00:00-24:00")),
+        ..Default::default()
+    };
+    store.set_team_calendar(&always).await.unwrap();
+}

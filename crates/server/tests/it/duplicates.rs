@@ -225,10 +225,7 @@ async fn survivorship_rules_are_read_changed_checked_and_reset() {
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     let r = put(json!({"default": "newest", "fields": {"titel": "newest"}})).await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "fields.titel"
-    );
+    r.assert_invalid_field("fields.titel");
     let r = send(
         app.http
             .delete(app.url("/api/v1/duplicates/rules"))

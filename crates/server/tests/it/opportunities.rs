@@ -52,20 +52,14 @@ async fn the_api_converts_a_lead_and_closes_the_deal_won_with_field_named_errors
             &json!({"lead_id": lead, "amount_minor": 2_400_000, "role": "boss"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "role"
-    );
+    r.assert_invalid_field("role");
     let r = app
         .api_post(
             "/api/v1/opportunities",
             &json!({"lead_id": lead, "amount_minor": 2_400_000, "expected_close": "2026-13-01"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "expected_close"
-    );
+    r.assert_invalid_field("expected_close");
     let r = app
         .api_post("/api/v1/opportunities", &json!({"lead_id": "nope"}))
         .await;
@@ -98,10 +92,7 @@ async fn the_api_converts_a_lead_and_closes_the_deal_won_with_field_named_errors
         Some(json!({"probability": 140})),
     )
     .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "probability"
-    );
+    r.assert_invalid_field("probability");
     let r = api(&app, reqwest::Method::PATCH, &format!("/api/v1/opportunities/{id}"),
         Some(json!({"next_step": "Demo for the CFO", "expected_close": "2026-06-30", "needs_analysis": "Reports take 3 days"}))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -113,20 +104,14 @@ async fn the_api_converts_a_lead_and_closes_the_deal_won_with_field_named_errors
             &json!({"stage": "won"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "stage"
-    );
+    r.assert_invalid_field("stage");
     let r = app
         .api_post(
             &format!("/api/v1/opportunities/{id}/stage"),
             &json!({"stage": "closed_lost"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "lost_reason"
-    );
+    r.assert_invalid_field("lost_reason");
     let r = app
         .api_post(
             &format!("/api/v1/opportunities/{id}/stage"),
@@ -224,10 +209,7 @@ async fn contacts_roi_csv_and_the_share_link_work_and_viewers_only_read() {
             &json!({"lead_id": "x", "role": "user"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "lead_id"
-    );
+    r.assert_invalid_field("lead_id");
     let r = api(
         &app,
         reqwest::Method::DELETE,
@@ -257,10 +239,7 @@ async fn contacts_roi_csv_and_the_share_link_work_and_viewers_only_read() {
         Some(bad),
     )
     .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "expected_savings_monthly"
-    );
+    r.assert_invalid_field("expected_savings_monthly");
     let r = api(
         &app,
         reqwest::Method::PUT,

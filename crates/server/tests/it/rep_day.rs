@@ -6,9 +6,9 @@ use leadline_core::Stage;
 use leadline_core::policy::Policy;
 use leadline_core::routing::{Assign, RoutingRule};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{TestApp, hidden_value, send, spawn_app};
+use crate::support::{TestApp, hidden_value, spawn_app};
 
 /// One rule giving every MQL to `rep`, accept within 4 h.
 async fn rule_for(app: &TestApp, rep: &str) {
@@ -59,16 +59,6 @@ async fn mql(app: &TestApp, email: &str) -> String {
 
 async fn user_id(app: &TestApp, email: &str) -> String {
     app.store.user_for_login(email).await.unwrap().unwrap().0.id
-}
-
-async fn api_put(app: &TestApp, path: &str, body: &Value) -> crate::support::Reply {
-    send(
-        app.http
-            .put(app.url(path))
-            .bearer_auth(&app.api_key)
-            .json(body),
-    )
-    .await
 }
 
 #[tokio::test]
@@ -138,20 +128,17 @@ async fn an_api_key_acts_for_the_owning_rep_and_is_refused_by_field_otherwise() 
     );
 
     let next = format!("/api/v1/leads/{lead}/next_step");
-    let e = api_put(
-        &app,
-        &next,
-        &json!({"rep": rep, "text": "Demo", "at": "friday"}),
-    )
-    .await
-    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    let e = app
+        .api_put(&next, &json!({"rep": rep, "text": "Demo", "at": "friday"}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "at");
-    let r = api_put(
-        &app,
-        &next,
-        &json!({"rep": rep, "text": "Demo", "at": "2030-01-02T10:00:00Z"}),
-    )
-    .await;
+    let r = app
+        .api_put(
+            &next,
+            &json!({"rep": rep, "text": "Demo", "at": "2030-01-02T10:00:00Z"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
         r.json()["assignment"]["next_step_at"],
@@ -234,20 +221,20 @@ async fn referrals_notifications_and_team_leads_over_the_api() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
 
-    let e = api_put(
-        &app,
-        &format!("/api/v1/users/{rep}/team_lead"),
-        &json!({"team_lead": "nobody"}),
-    )
-    .await
-    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    let e = app
+        .api_put(
+            &format!("/api/v1/users/{rep}/team_lead"),
+            &json!({"team_lead": "nobody"}),
+        )
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "team_lead");
-    let r = api_put(
-        &app,
-        &format!("/api/v1/users/{rep}/team_lead"),
-        &json!({"team_lead": boss}),
-    )
-    .await;
+    let r = app
+        .api_put(
+            &format!("/api/v1/users/{rep}/team_lead"),
+            &json!({"team_lead": boss}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["team_lead"], boss.as_str());
 }

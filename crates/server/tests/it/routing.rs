@@ -6,17 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Reply, TestApp, hidden_value, send, spawn_app};
-
-async fn api_put(app: &TestApp, path: &str, body: &Value) -> Reply {
-    send(
-        app.http
-            .put(app.url(path))
-            .bearer_auth(&app.api_key)
-            .json(body),
-    )
-    .await
-}
+use crate::support::{TestApp, hidden_value, send, spawn_app};
 
 /// Two sales reps (ids), and a team calendar open around the clock so the tests read the
 /// same at any hour.
@@ -25,7 +15,7 @@ async fn two_reps(app: &TestApp) -> (String, String) {
         "monday": "00:00-24:00", "tuesday": "00:00-24:00", "wednesday": "00:00-24:00",
         "thursday": "00:00-24:00", "friday": "00:00-24:00", "saturday": "00:00-24:00",
         "sunday": "00:00-24:00"}, "holidays": []});
-    let r = api_put(app, "/api/v1/team_calendar", &always).await;
+    let r = app.api_put("/api/v1/team_calendar", &always).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let mut ids = Vec::new();
     for name in ["ana", "ben"] {
@@ -53,7 +43,7 @@ async fn routing_rules_are_replaced_whole_and_a_bad_rule_names_its_field() {
     let (a, b) = two_reps(&app).await;
     let mql_before = app.store.policy().lifecycle.mql.clone();
 
-    let r = api_put(&app, "/api/v1/routing/rules", &rules(&a, &b)).await;
+    let r = app.api_put("/api/v1/routing/rules", &rules(&a, &b)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let got = app.api_get("/api/v1/routing/rules").await.json();
     assert_eq!(got["rules"][1]["name"], "Inbound team");
@@ -66,21 +56,24 @@ async fn routing_rules_are_replaced_whole_and_a_bad_rule_names_its_field() {
 
     let mut bad = rules(&a, &b);
     bad["rules"][1]["when"] = json!("country = ");
-    let e = api_put(&app, "/api/v1/routing/rules", &bad)
+    let e = app
+        .api_put("/api/v1/routing/rules", &bad)
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "rules[1].when");
 
     let mut bad = rules(&a, &b);
     bad["rules"][1]["assign"]["method"] = json!("capacity");
-    let e = api_put(&app, "/api/v1/routing/rules", &bad)
+    let e = app
+        .api_put("/api/v1/routing/rules", &bad)
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "rules[1].assign.members[0].capacity");
 
     let mut bad = rules(&a, &b);
     bad["rules"][1]["assign"]["members"][1]["rep"] = json!("someone-else");
-    let e = api_put(&app, "/api/v1/routing/rules", &bad)
+    let e = app
+        .api_put("/api/v1/routing/rules", &bad)
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "rules[1].assign.members[1].rep");
@@ -93,7 +86,7 @@ async fn routing_rules_are_replaced_whole_and_a_bad_rule_names_its_field() {
 async fn the_preview_says_which_rule_fires_and_skips_a_rep_who_is_out_of_office() {
     let app = spawn_app().await;
     let (a, b) = two_reps(&app).await;
-    api_put(&app, "/api/v1/routing/rules", &rules(&a, &b)).await;
+    app.api_put("/api/v1/routing/rules", &rules(&a, &b)).await;
     app.create_lead(&json!({"email": "lee@acme.example", "country": "US"}))
         .await;
 
@@ -119,7 +112,7 @@ async fn the_preview_says_which_rule_fires_and_skips_a_rep_who_is_out_of_office(
 
     // Ana is away: the team passes her over, and the preview says so.
     let away = json!({"out_of_office_from": "2020-01-01T00:00:00Z", "out_of_office_until": "2999-01-01T00:00:00Z"});
-    let r = api_put(&app, &format!("/api/v1/reps/{a}"), &away).await;
+    let r = app.api_put(&format!("/api/v1/reps/{a}"), &away).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["out_of_office_until"], "2999-01-01T00:00:00Z");
     let p = app
@@ -151,25 +144,27 @@ async fn rep_profiles_and_the_team_calendar_refuse_bad_input_naming_the_field() 
     let app = spawn_app().await;
     let (a, _) = two_reps(&app).await;
     let bad_hours = json!({"calendar": {"time_zone": "UTC", "hours": {"monday": "9-5"}}});
-    let e = api_put(&app, &format!("/api/v1/reps/{a}"), &bad_hours)
+    let e = app
+        .api_put(&format!("/api/v1/reps/{a}"), &bad_hours)
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "calendar.hours.monday");
     let backwards = json!({"out_of_office_from": "2026-12-10T00:00:00Z", "out_of_office_until": "2026-12-01T00:00:00Z"});
-    let e = api_put(&app, &format!("/api/v1/reps/{a}"), &backwards)
+    let e = app
+        .api_put(&format!("/api/v1/reps/{a}"), &backwards)
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "out_of_office_until");
-    api_put(&app, "/api/v1/reps/no-such-user", &json!({}))
+    app.api_put("/api/v1/reps/no-such-user", &json!({}))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
-    let e = api_put(
-        &app,
-        "/api/v1/team_calendar",
-        &json!({"time_zone": "Mars/Olympus", "hours": {"monday": "09:00-17:00"}}),
-    )
-    .await
-    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+    let e = app
+        .api_put(
+            "/api/v1/team_calendar",
+            &json!({"time_zone": "Mars/Olympus", "hours": {"monday": "09:00-17:00"}}),
+        )
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
     assert_eq!(e["error"]["field"], "time_zone");
 
     let reps = app.api_get("/api/v1/reps").await.json();
@@ -354,7 +349,7 @@ async fn a_sales_ready_lead_no_rule_takes_is_listed_as_waiting_with_the_reason()
     let (a, _) = two_reps(&app).await;
     let germany =
         json!({"rules": [{"name": "Germany", "when": "country = \"DE\"", "assign": {"owner": a}}]});
-    api_put(&app, "/api/v1/routing/rules", &germany).await;
+    app.api_put("/api/v1/routing/rules", &germany).await;
     let lead = app
         .create_lead(&json!({"email": "lee@acme.example", "country": "US"}))
         .await;

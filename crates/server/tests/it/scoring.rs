@@ -2,19 +2,9 @@
 //! CRM integration uses and the pages marketing and sales click.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{TestApp, hidden_value, spawn_app};
-
-async fn api_put(app: &TestApp, path: &str, body: &Value) -> crate::support::Reply {
-    crate::support::send(
-        app.http
-            .put(app.url(path))
-            .bearer_auth(&app.api_key)
-            .json(body),
-    )
-    .await
-}
+use crate::support::{hidden_value, spawn_app};
 
 /// Waits (polling, bounded) until `check` holds: the worker applies a queued rescore.
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
@@ -59,10 +49,7 @@ async fn the_api_explains_scores_moves_stages_with_reasons_and_applies_a_new_pol
             &json!({"stage": "lead", "reason": " "}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "reason"
-    );
+    r.assert_invalid_field("reason");
     let r = app
         .api_post(
             &format!("/api/v1/leads/{id}/stage"),
@@ -77,41 +64,32 @@ async fn the_api_explains_scores_moves_stages_with_reasons_and_applies_a_new_pol
             &json!({"stage": "subscriber", "reason": "x"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "stage"
-    );
+    r.assert_invalid_field("stage");
     let r = app
         .api_post(
             &format!("/api/v1/leads/{id}/stage"),
             &json!({"stage": "won", "reason": "x"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "stage"
-    );
+    r.assert_invalid_field("stage");
 
     let spy = app
         .create_lead(&json!({"email": "spy@rival.com", "first_name": "Sam", "last_name": "Spy"}))
         .await;
     let spy_id = spy["id"].as_str().unwrap().to_owned();
-    let r = api_put(
-        &app,
-        "/api/v1/policy",
-        &json!({"toml": "[lifecycle]\nmql = \"fit >=\"\n"}),
-    )
-    .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "lifecycle.mql"
-    );
-    let r = api_put(
-        &app,
-        "/api/v1/policy",
-        &json!({"toml": "[qualification]\ncompetitor_domains = [\"rival.com\"]\n"}),
-    )
-    .await;
+    let r = app
+        .api_put(
+            "/api/v1/policy",
+            &json!({"toml": "[lifecycle]\nmql = \"fit >=\"\n"}),
+        )
+        .await;
+    r.assert_invalid_field("lifecycle.mql");
+    let r = app
+        .api_put(
+            "/api/v1/policy",
+            &json!({"toml": "[qualification]\ncompetitor_domains = [\"rival.com\"]\n"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     assert!(r.json()["job_id"].as_str().is_some());
     let got = app.api_get("/api/v1/policy").await.json();
@@ -174,10 +152,7 @@ async fn saved_segments_count_live_and_bad_expressions_name_the_column() {
             &json!({"expression": "nosuchfield = 1"}),
         )
         .await;
-    assert_eq!(
-        r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
-        "expression"
-    );
+    r.assert_invalid_field("expression");
 
     app.create_lead(
         &json!({"email": "c@globex.com", "first_name": "Lee", "title": "SVP Marketing"}),

@@ -133,6 +133,15 @@ impl Reply {
         );
         body
     }
+
+    /// Asserts a 422 `invalid_field` error (as `assert_error`) naming `field`.
+    #[track_caller]
+    pub fn assert_invalid_field(&self, field: &str) {
+        assert_eq!(
+            self.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")["error"]["field"],
+            field
+        );
+    }
 }
 
 /// Sends a request and reads the whole response.
@@ -167,6 +176,17 @@ impl TestApp {
         send(
             self.http
                 .post(self.url(path))
+                .bearer_auth(&self.api_key)
+                .json(body),
+        )
+        .await
+    }
+
+    /// `PUT` JSON with the admin API key.
+    pub async fn api_put(&self, path: &str, body: &Value) -> Reply {
+        send(
+            self.http
+                .put(self.url(path))
                 .bearer_auth(&self.api_key)
                 .json(body),
         )

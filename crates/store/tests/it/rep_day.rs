@@ -8,8 +8,8 @@ use leadline_store::StoreError;
 use leadline_store::duplicates::{Kind, MergeChoice};
 
 use crate::duplicates::{cli, open, person};
-use crate::sla::{HOUR, reps, routed_lead, team};
-use crate::support::test_db;
+use crate::sla::{HOUR, routed_lead, team};
+use crate::support::{reps, test_db};
 
 #[tokio::test]
 async fn an_assignment_notifies_its_owner_who_reads_them_one_or_all() {

@@ -2,71 +2,19 @@
 //! rule, with deadlines on the rep's calendar; waiting leads say why; replays never assign
 //! twice; the preview writes nothing.
 
-use leadline_core::business_hours::{Calendar, WeeklyHours};
-use leadline_core::policy::Policy;
-use leadline_core::routing::{Assign, Member, Outcome, RoutingRule};
+use leadline_core::business_hours::Calendar;
+use leadline_core::routing::Outcome;
 use leadline_core::{Activity, CaptureEvent, Email, Stage};
 use leadline_store::Store;
 use leadline_store::routing::{ROUTE_JOB, RepProfile};
 
-use crate::support::{TestDb, test_db};
+use crate::support::{TestDb, reps, set_rules, team_rule, test_db};
 
 const HOUR: i64 = 3_600_000;
 /// Friday 2026-01-09 16:00 UTC.
 const FRIDAY_4PM: i64 = 1_767_974_400_000;
 /// Monday 2026-01-12 12:00 UTC: four business hours after Friday 16:00 on 09:00–17:00.
 const MONDAY_NOON: i64 = 1_768_219_200_000;
-
-fn always_open() -> Calendar {
-    Calendar {
-        time_zone: "UTC".into(),
-        hours: WeeklyHours::every_day(Some("00:00-24:00")),
-        holidays: vec![],
-    }
-}
-
-fn team_rule(name: &str, when: &str, reps: &[&str]) -> RoutingRule {
-    RoutingRule {
-        name: name.into(),
-        when: when.into(),
-        assign: Assign {
-            team: Some("inbound".into()),
-            members: reps
-                .iter()
-                .map(|r| Member {
-                    rep: (*r).into(),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        },
-        account_owner_first: false,
-        accept_within_hours: Some(4.0),
-        first_touch_within_hours: Some(24.0),
-    }
-}
-
-/// Sales reps (always open, unless a test says otherwise), by user id.
-async fn reps(store: &Store, names: &[&str]) -> Vec<String> {
-    store.set_team_calendar(&always_open()).await.unwrap();
-    let mut ids = Vec::new();
-    for n in names {
-        let u = store
-            .create_user(&format!("{n}@seller.example"), n, "sales", None)
-            .await
-            .unwrap();
-        ids.push(u.id);
-    }
-    ids
-}
-
-async fn set_rules(store: &Store, rules: Vec<RoutingRule>) {
-    let policy = Policy {
-        routing: rules,
-        ..Default::default()
-    };
-    store.set_policy(policy).await.unwrap();
-}
 
 /// A lead that is not sales-ready by itself (a page view).
 async fn plain_lead(db: &TestDb, email: &str) -> String {

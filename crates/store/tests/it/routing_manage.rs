@@ -2,12 +2,12 @@
 //! touching the rest of the policy, the preview's deadlines on the owner's calendar, reps
 //! with their profiles and open assignments, the team calendar, and waiting leads.
 
+use leadline_core::Stage;
 use leadline_core::business_hours::{Calendar, WeeklyHours};
 use leadline_core::routing::{Assign, RoutingRule};
-use leadline_core::{Activity, CaptureEvent, Email, Stage};
 use leadline_store::routing::RepProfile;
 
-use crate::support::{TestDb, test_db};
+use crate::support::{TestDb, page_view_lead, test_db};
 
 const HOUR: i64 = 3_600_000;
 /// Friday 2026-01-09 16:00 UTC.
@@ -35,25 +35,6 @@ async fn rep(db: &TestDb, name: &str) -> String {
         .await
         .unwrap()
         .id
-}
-
-/// A lead from a page view (not sales-ready by itself): its id.
-async fn lead(db: &TestDb, email: &str) -> String {
-    let mut e = CaptureEvent::new(
-        email,
-        Activity::Page,
-        leadline_store::now_ms(),
-        "source:test",
-    );
-    e.email = Some(Email::parse(email).unwrap());
-    db.capturer.capture(vec![e]).await.unwrap();
-    let filter = leadline_store::leads::LeadFilter {
-        q: Some(email.into()),
-        ..Default::default()
-    };
-    db.store.list_leads(&filter, None, 2).await.unwrap().items[0]
-        .id
-        .clone()
 }
 
 #[tokio::test]
@@ -89,7 +70,7 @@ async fn the_preview_sets_deadlines_in_business_hours_on_the_owners_calendar() {
         .set_routing_rules(vec![owner_rule("All", "", &a, Some(4.0))])
         .await
         .unwrap();
-    let id = lead(&db, "lee@acme.example").await;
+    let id = page_view_lead(&db, "lee@acme.example").await;
     let p = db
         .store
         .route_preview_with_deadlines(&id, FRIDAY_4PM)
@@ -136,7 +117,7 @@ async fn reps_show_their_profile_and_open_assignments_and_the_team_calendar_defa
         .set_rep_profile(&a, &RepProfile::default())
         .await
         .unwrap();
-    let id = lead(&db, "lee@acme.example").await;
+    let id = page_view_lead(&db, "lee@acme.example").await;
     let now = leadline_store::now_ms();
     db.store
         .change_stage(&id, Stage::Mql, None, "asked for a demo", now)
@@ -155,7 +136,7 @@ async fn leads_routing_cannot_assign_are_listed_with_their_reason_and_retry_time
         .set_routing_rules(vec![owner_rule("DACH", r#"country = "DE""#, &a, None)])
         .await
         .unwrap();
-    let id = lead(&db, "lee@acme.example").await;
+    let id = page_view_lead(&db, "lee@acme.example").await;
     let now = leadline_store::now_ms();
     db.store
         .change_stage(&id, Stage::Mql, None, "asked for a demo", now)

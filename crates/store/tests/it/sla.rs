@@ -2,66 +2,17 @@
 //! tells their team lead, then takes the lead back and routes it to someone else; a worker
 //! that was down catches up with every step once; acting stops the ladder.
 
-use leadline_core::business_hours::{Calendar, WeeklyHours};
-use leadline_core::policy::Policy;
-use leadline_core::routing::{Assign, Member, RoutingRule};
 use leadline_core::{Activity, CaptureEvent, Email, Stage};
 use leadline_store::Store;
 use leadline_store::routing::SlaReport;
 
-use crate::support::{TestDb, test_db};
+use crate::support::{TestDb, reps, set_rules, team_rule, test_db};
 
 pub const HOUR: i64 = 3_600_000;
 
-fn always_open() -> Calendar {
-    Calendar {
-        time_zone: "UTC".into(),
-        hours: WeeklyHours::every_day(Some("00:00-24:00")),
-        holidays: vec![],
-    }
-}
-
-/// Sales reps on an always-open calendar, by id.
-pub async fn reps(store: &Store, names: &[&str]) -> Vec<String> {
-    store.set_team_calendar(&always_open()).await.unwrap();
-    let mut ids = Vec::new();
-    for n in names {
-        let u = store
-            .create_user(&format!("{n}@seller.example"), n, "sales", None)
-            .await
-            .unwrap();
-        ids.push(u.id);
-    }
-    ids
-}
-
 /// One team rule over `reps`: accept within 4 h, first touch within 24 h.
 pub async fn team(store: &Store, reps: &[String]) {
-    let rule = RoutingRule {
-        name: "Inbound".into(),
-        when: String::new(),
-        assign: Assign {
-            team: Some("inbound".into()),
-            members: reps
-                .iter()
-                .map(|r| Member {
-                    rep: r.clone(),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        },
-        account_owner_first: false,
-        accept_within_hours: Some(4.0),
-        first_touch_within_hours: Some(24.0),
-    };
-    store
-        .set_policy(Policy {
-            routing: vec![rule],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    set_rules(store, vec![team_rule("Inbound", "", reps)]).await;
 }
 
 /// A captured lead moved to MQL at `now` and routed: its id and owner.

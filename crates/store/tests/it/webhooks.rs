@@ -3,16 +3,15 @@
 //! schedule and die after the last attempt; every retry and redelivery carries the same id
 //! and body; a crashed delivery is taken over once its lease expires.
 
-use leadline_core::business_hours::{Calendar, WeeklyHours};
+use leadline_core::Stage;
 use leadline_core::policy::Policy;
 use leadline_core::routing::{Assign, Member, RoutingRule};
 use leadline_core::webhook::{self, MAX_ATTEMPTS};
-use leadline_core::{Activity, CaptureEvent, Email, Stage};
 use leadline_store::Store;
 use leadline_store::testing::emit_webhook_in_tx;
 use leadline_store::webhooks::{Attempt, Claimed, EndpointChange};
 
-use crate::support::{TestDb, test_db};
+use crate::support::{always_open, page_view_lead, test_db};
 
 const NOW: i64 = 1_767_974_400_000;
 const LEASE: i64 = 20_000;
@@ -288,34 +287,11 @@ fn rule(rep: &str) -> RoutingRule {
     }
 }
 
-async fn capture_lead(db: &TestDb, email: &str) -> String {
-    let mut e = CaptureEvent::new(
-        email,
-        Activity::Page,
-        leadline_store::now_ms(),
-        "source:test",
-    );
-    e.email = Some(Email::parse(email).unwrap());
-    db.capturer.capture(vec![e]).await.unwrap();
-    let filter = leadline_store::leads::LeadFilter {
-        q: Some(email.into()),
-        ..Default::default()
-    };
-    db.store.list_leads(&filter, None, 2).await.unwrap().items[0]
-        .id
-        .clone()
-}
-
 #[tokio::test]
 async fn capture_the_move_to_mql_and_routing_each_record_their_event() {
     let db = test_db().await;
     let ep = endpoint(&db.store, &[]).await;
-    let always = Calendar {
-        time_zone: "UTC".into(),
-        hours: WeeklyHours::every_day(Some("00:00-24:00")),
-        holidays: vec![],
-    };
-    db.store.set_team_calendar(&always).await.unwrap();
+    db.store.set_team_calendar(&always_open()).await.unwrap();
     let rep = db
         .store
         .create_user("rep@seller.example", "Rep", "sales", None)
@@ -326,7 +302,7 @@ async fn capture_the_move_to_mql_and_routing_each_record_their_event() {
         ..Default::default()
     };
     db.store.set_policy(policy).await.unwrap();
-    let lead = capture_lead(&db, "ann@buyer.example").await;
+    let lead = page_view_lead(&db, "ann@buyer.example").await;
     assert_eq!(types_delivered(&db.store, &ep).await, ["lead.created"]);
     let now = leadline_store::now_ms();
     db.store
