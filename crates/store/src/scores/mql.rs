@@ -12,6 +12,14 @@ use crate::capture::tx::Tx;
 use crate::segments::compile;
 use leadline_core::policy::Policy;
 
+/// A recycled lead comes back only with something new: a marketing activity (not a rep's
+/// touch) that happened after sales handed it back. Without this, a lead sales rejected
+/// while it still met the definition would be an MQL again at its next rescore and go
+/// straight back to sales.
+const RECYCLED_WITH_NEWS: &str = "l.stage <> 'recycled' OR EXISTS (SELECT 1 FROM activities a \
+     WHERE a.lead_id = l.id AND a.type <> 'sales_touch' AND a.occurred_at > \
+     (SELECT MAX(sc.at) FROM stage_changes sc WHERE sc.lead_id = l.id AND sc.to_stage = 'recycled'))";
+
 /// Moves the leads among `ids` (or all leads) that meet the MQL definition and may still
 /// become MQLs; returns how many moved.
 pub(crate) async fn promote(
@@ -30,7 +38,8 @@ pub(crate) async fn promote(
         .collect();
     let compiled = compile(&expr, tx.backend(), now)?;
     let base = format!(
-        "SELECT l.id, l.stage FROM leads l WHERE l.merged_into IS NULL AND l.stage IN ({}) AND {}",
+        "SELECT l.id, l.stage FROM leads l WHERE l.merged_into IS NULL AND l.stage IN ({}) \
+         AND ({RECYCLED_WITH_NEWS}) AND {}",
         movable.join(","),
         compiled.sql
     );

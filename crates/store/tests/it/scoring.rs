@@ -250,3 +250,50 @@ async fn the_policy_is_shared_through_the_database() {
     let err = db.store.set_policy(bad).await.unwrap_err();
     assert!(err.to_string().contains("lifecycle.mql"), "{err}");
 }
+
+/// Sales handing a lead back must not bounce it straight back: a recycled lead that still
+/// meets the MQL definition stays recycled through rescores and its old activity, and comes
+/// back as an MQL with something new (an activity after it was recycled).
+#[tokio::test]
+async fn a_recycled_lead_comes_back_as_an_mql_only_with_new_activity() {
+    let db = test_db().await;
+    let mut policy = Policy::default();
+    policy.scoring.weights.insert("page".into(), 45.0);
+    policy.scoring.caps.clear();
+    policy.lifecycle.mql = "engagement >= 40".into();
+    db.store.set_policy(policy).await.unwrap();
+    let view = |at: i64| {
+        let mut e = CaptureEvent::new(format!("view-{at}"), Activity::Page, at, "source:test");
+        e.email = Some(Email::parse("kim@acme.example").unwrap());
+        e
+    };
+    let t0 = leadline_store::now_ms() - 60_000;
+    db.capturer.capture(vec![view(t0)]).await.unwrap();
+    let kim = lead(&db.store, "kim@acme.example").await;
+    assert_eq!(kim.stage, "mql");
+
+    db.store
+        .change_stage(
+            &kim.id,
+            Stage::Recycled,
+            None,
+            "no budget this year",
+            t0 + 1_000,
+        )
+        .await
+        .unwrap();
+    db.store.rescore_all(t0 + 2_000).await.unwrap();
+    assert_eq!(lead(&db.store, "kim@acme.example").await.stage, "recycled");
+    // An activity from before the hand-back, arriving late, is not news either.
+    db.capturer.capture(vec![view(t0 + 500)]).await.unwrap();
+    assert_eq!(lead(&db.store, "kim@acme.example").await.stage, "recycled");
+
+    db.capturer.capture(vec![view(t0 + 3_000)]).await.unwrap();
+    let kim = lead(&db.store, "kim@acme.example").await;
+    assert_eq!(kim.stage, "mql", "new engagement brings it back");
+    assert!(
+        last_reason(&db.store, &kim.id)
+            .await
+            .contains("MQL definition")
+    );
+}
