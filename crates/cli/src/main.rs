@@ -75,6 +75,9 @@ enum Command {
     /// Opportunities (deals): list, show, convert a lead, move stages, contact roles, ROI.
     #[command(subcommand)]
     Opportunity(commands::opportunities::OpportunityCommand),
+    /// Webhook endpoints: add, list, ping, remove, and their delivery log.
+    #[command(subcommand)]
+    Webhook(commands::webhooks::WebhookCommand),
     /// Multi-touch attribution of a path file (first, last, linear, … Markov, Shapley).
     Attribution(commands::attribution::Args),
     /// Manage users who sign in to the web UI.
@@ -124,6 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             commands::score::run_db(open().await?, args).await
         }
         Command::Score(args) => commands::score::run(args),
+        Command::Webhook(c) => commands::webhooks::run(open().await?, c).await,
         Command::Attribution(args) => commands::attribution::run(args),
         Command::Bench(args) => commands::bench::run(&cli.db, args).await,
         Command::Policy(c) => commands::policy::policy(open().await?, c).await,

@@ -14,6 +14,7 @@ pub mod score;
 pub mod segments;
 pub mod serve;
 pub mod users;
+pub mod webhooks;
 
 /// Logs go to stderr: human-readable on a terminal, JSON otherwise (`LEADLINE_LOG` sets the
 /// filter, default `info`). Logs never carry personal data (see the logging policy).

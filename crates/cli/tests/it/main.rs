@@ -13,3 +13,4 @@ mod routing;
 mod scale_out;
 mod score;
 mod support;
+mod webhooks;
