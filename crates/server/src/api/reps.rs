@@ -252,7 +252,8 @@ pub async fn put_calendar(
     Ok(Json(st.store.team_calendar().await?))
 }
 
-/// `?by=rep|team|source|month&from=&to=` of the follow-up report.
+/// `?by=rep|team|source|month|reason&from=&to=` of the follow-up report (`reason`: why reps
+/// rejected leads).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FollowupQuery {
@@ -316,10 +317,11 @@ pub(crate) async fn followup_report(
         "team" => By::Team,
         "source" => By::Source,
         "month" => By::Month,
+        "reason" => By::Reason,
         _ => {
             return Err(ApiError::invalid(
                 "by",
-                "`by` must be rep, team, source or month",
+                "`by` must be rep, team, source, month or reason",
             ));
         }
     };

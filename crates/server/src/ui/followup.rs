@@ -24,7 +24,7 @@ fn query(q: &Fields) -> FollowupQuery {
     }
 }
 
-/// `GET /reports/followup` (viewer+): `?by=rep|team|source|month&from=YYYY-MM-DD&to=YYYY-MM-DD`.
+/// `GET /reports/followup` (viewer+): `?by=rep|team|source|month|reason&from=YYYY-MM-DD&to=YYYY-MM-DD`.
 pub async fn page(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
     if let Err(r) = user.require(Role::Viewer) {
         return r;

@@ -168,6 +168,16 @@ async fn an_api_key_acts_for_the_owning_rep_and_is_refused_by_field_otherwise() 
         r.json()["items"].as_array().unwrap().is_empty(),
         "no longer open"
     );
+    // Leaders read why reps reject leads in the follow-up report.
+    let r = app.api_get("/api/v1/reports/followup?by=reason").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let report = r.json();
+    let rows = report["items"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|row| row["key"].as_str().unwrap_or("").contains("budget")),
+        "{report}"
+    );
 }
 
 #[tokio::test]
