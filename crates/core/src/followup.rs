@@ -80,6 +80,45 @@ pub struct FollowupRow {
     pub median_hours_to_touch: Option<f64>,
 }
 
+/// The report's table and CSV columns, in order: `leadline report followup` and the
+/// Follow-up page's download write the same file.
+pub const COLUMNS: [&str; 12] = [
+    "key",
+    "assigned",
+    "accepted_on_time",
+    "accepted_late",
+    "rejected",
+    "touched_on_time",
+    "touched_late",
+    "never_touched",
+    "pending",
+    "accepted_on_time_rate",
+    "touched_on_time_rate",
+    "median_hours_to_touch",
+];
+
+impl FollowupRow {
+    /// The row's cells under [`COLUMNS`]: rates to 3 decimals, hours to 1, empty when unknown.
+    pub fn cells(&self) -> Vec<String> {
+        let opt =
+            |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
+        vec![
+            self.key.clone(),
+            self.assigned.to_string(),
+            self.accepted_on_time.to_string(),
+            self.accepted_late.to_string(),
+            self.rejected.to_string(),
+            self.touched_on_time.to_string(),
+            self.touched_late.to_string(),
+            self.never_touched.to_string(),
+            self.pending.to_string(),
+            opt(self.accepted_on_time_rate, 3),
+            opt(self.touched_on_time_rate, 3),
+            opt(self.median_hours_to_touch, 1),
+        ]
+    }
+}
+
 /// The report grouped `by`, rows sorted by key, with a last row `total`.
 pub fn report(handovers: &[Handover], by: By, now: i64) -> Vec<FollowupRow> {
     let mut groups: BTreeMap<String, Vec<&Handover>> = BTreeMap::new();

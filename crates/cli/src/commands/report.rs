@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use leadline_core::export::csv_safe;
-use leadline_core::followup::{By, FollowupRow};
+use leadline_core::followup::{self, By, FollowupRow};
 use leadline_store::Store;
 
 #[derive(clap::Subcommand)]
@@ -102,24 +102,24 @@ async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
         Format::Json => writeln!(out, "{}", serde_json::to_string(&rows)?)?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(HEADER)?;
+            w.write_record(followup::COLUMNS)?;
             for r in &rows {
-                w.write_record(safe(cells(r).iter().map(String::as_str)))?;
+                w.write_record(safe(r.cells().iter().map(String::as_str)))?;
             }
             w.flush()?;
         }
         Format::Table => {
-            let body: Vec<Vec<String>> = rows.iter().map(cells).collect();
-            let widths: Vec<usize> = (0..HEADER.len())
+            let body: Vec<Vec<String>> = rows.iter().map(FollowupRow::cells).collect();
+            let widths: Vec<usize> = (0..followup::COLUMNS.len())
                 .map(|i| {
                     body.iter()
                         .map(|r| r[i].chars().count())
-                        .chain([HEADER[i].len()])
+                        .chain([followup::COLUMNS[i].len()])
                         .max()
                         .unwrap_or(0)
                 })
                 .collect();
-            for line in std::iter::once(HEADER.map(str::to_owned).to_vec()).chain(body) {
+            for line in std::iter::once(followup::COLUMNS.map(str::to_owned).to_vec()).chain(body) {
                 let padded: Vec<String> = line
                     .iter()
                     .zip(&widths)
@@ -130,39 +130,6 @@ async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-const HEADER: [&str; 12] = [
-    "key",
-    "assigned",
-    "accepted_on_time",
-    "accepted_late",
-    "rejected",
-    "touched_on_time",
-    "touched_late",
-    "never_touched",
-    "pending",
-    "accepted_on_time_rate",
-    "touched_on_time_rate",
-    "median_hours_to_touch",
-];
-
-fn cells(r: &FollowupRow) -> Vec<String> {
-    let opt = |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
-    vec![
-        r.key.clone(),
-        r.assigned.to_string(),
-        r.accepted_on_time.to_string(),
-        r.accepted_late.to_string(),
-        r.rejected.to_string(),
-        r.touched_on_time.to_string(),
-        r.touched_late.to_string(),
-        r.never_touched.to_string(),
-        r.pending.to_string(),
-        opt(r.accepted_on_time_rate, 3),
-        opt(r.touched_on_time_rate, 3),
-        opt(r.median_hours_to_touch, 1),
-    ]
 }
 
 /// One CSV row, every cell neutralised against spreadsheet formulas (as the export does).

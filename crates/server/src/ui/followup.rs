@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use leadline_core::export::csv_safe;
-use leadline_core::followup::FollowupRow;
+use leadline_core::followup;
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -34,7 +34,8 @@ pub async fn page(State(st): State<AppState>, user: UiUser, Query(q): Query<Fiel
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some((e.field.unwrap_or_default(), e.message))),
     };
-    let csv_query = serde_urlencoded_pairs(&fq);
+    // The page's own query for the CSV link, encoded by the template's `urlencode`.
+    let csv_query = minijinja::context! { by => &fq.by, from => &fq.from, to => &fq.to };
     let ctx = minijinja::context! {
         user => user.context(), page => "followup",
         report => report.as_ref().map(|r| Value::from(Serde(r))),
@@ -50,67 +51,13 @@ pub async fn page(State(st): State<AppState>, user: UiUser, Query(q): Query<Fiel
     resp
 }
 
-/// The page's own query for the CSV link (values are dates or words; encoded anyway).
-fn serde_urlencoded_pairs(q: &FollowupQuery) -> String {
-    [("by", &q.by), ("from", &q.from), ("to", &q.to)]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", urlencode(v))))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-const HEADER: [&str; 12] = [
-    "key",
-    "assigned",
-    "accepted_on_time",
-    "accepted_late",
-    "rejected",
-    "touched_on_time",
-    "touched_late",
-    "never_touched",
-    "pending",
-    "accepted_on_time_rate",
-    "touched_on_time_rate",
-    "median_hours_to_touch",
-];
-
-fn cells(r: &FollowupRow) -> Vec<String> {
-    let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
-    vec![
-        r.key.clone(),
-        r.assigned.to_string(),
-        r.accepted_on_time.to_string(),
-        r.accepted_late.to_string(),
-        r.rejected.to_string(),
-        r.touched_on_time.to_string(),
-        r.touched_late.to_string(),
-        r.never_touched.to_string(),
-        r.pending.to_string(),
-        opt(r.accepted_on_time_rate),
-        opt(r.touched_on_time_rate),
-        opt(r.median_hours_to_touch),
-    ]
-}
-
 /// The report as CSV: every cell through `csv_safe`, so an owner or source that starts with
 /// `=` is text in a spreadsheet, never a formula.
 fn to_csv(report: &FollowupReport) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(HEADER)?;
+    w.write_record(followup::COLUMNS)?;
     for r in &report.items {
-        let row = cells(r);
+        let row = r.cells();
         w.write_record(row.iter().map(|c| csv_safe(c).into_owned()))?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
@@ -151,6 +98,7 @@ pub async fn csv_download(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leadline_core::followup::FollowupRow;
 
     #[test]
     fn csv_cells_that_a_spreadsheet_would_run_are_written_as_text() {

@@ -87,16 +87,10 @@ impl FromRequestParts<AppState> for UiUser {
     }
 }
 
+/// `next` for the login redirect, percent-encoded as the templates' `urlencode` does
+/// (letters, digits and `-_./` kept).
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_./".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    minijinja::filters::urlencode(&minijinja::Value::from(s)).unwrap_or_default()
 }
 
 /// A local path to go to after signing in; anything else (another site) becomes `/leads`.
