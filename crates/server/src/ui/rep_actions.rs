@@ -143,14 +143,6 @@ pub async fn touch(
 ) -> Response {
     answer(&st, &user, &id, &body, "touch", async |f| {
         let kind = rep::touch_kind(&field(f, "kind").unwrap_or_default())?;
-        if let Some(a) = st.store.open_assignment(&id).await?
-            && a.owner_id != user.user.id
-        {
-            return Err(RepError::field(
-                "form",
-                "this lead is assigned to another rep",
-            ));
-        }
         let text = rep::touch_text(
             &field(f, "outcome").unwrap_or_default(),
             &field(f, "note").unwrap_or_default(),

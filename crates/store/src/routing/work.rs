@@ -1,7 +1,7 @@
 //! What a rep does with a lead routed to them: accept it (the lead becomes a sales-accepted
 //! lead) or send it back with a reason (the lead returns to marketing as `recycled`, the
 //! reason counted), and log the touches that follow it up. The assignment and the stage
-//! change commit together, and only the lead's current owner may accept or reject.
+//! change commit together, and only the lead's current owner may accept, reject or touch it.
 
 use leadline_core::Stage;
 use leadline_core::followup::{RejectReason, TouchKind};
@@ -38,12 +38,16 @@ pub(super) async fn owned(
         )
     })?;
     if open.1 != rep {
-        return Err(refused(
-            "not_your_lead",
-            "this lead is assigned to another rep; ask them or your team lead to reassign it",
-        ));
+        return Err(not_your_lead());
     }
     Ok(open)
+}
+
+fn not_your_lead() -> StoreError {
+    refused(
+        "not_your_lead",
+        "this lead is assigned to another rep; ask them or your team lead to reassign it",
+    )
 }
 
 impl Store {
@@ -151,6 +155,17 @@ impl Store {
                 .await?;
         if live.is_none() {
             return Err(StoreError::NotFound);
+        }
+        // Touches are the owner's to log; a lead with no open assignment (a rep's own
+        // prospecting) is anyone's.
+        let owner: Option<String> = sqlx::query_scalar(
+            "SELECT owner_id FROM assignments WHERE lead_id = $1 AND ended_at IS NULL",
+        )
+        .bind(lead_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if owner.is_some_and(|o| o != rep) {
+            return Err(not_your_lead());
         }
         let id = new_id();
         let name = match outcome.as_str() {

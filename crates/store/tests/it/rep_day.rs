@@ -2,7 +2,7 @@
 //! referrals logged by hand, and assignments that end when their lead leaves the funnel.
 
 use leadline_core::Stage;
-use leadline_core::followup::{By, RejectReason};
+use leadline_core::followup::{By, RejectReason, TouchKind};
 use leadline_core::referral::{Referral, ReferralInput};
 use leadline_store::StoreError;
 use leadline_store::duplicates::{Kind, MergeChoice};
@@ -89,6 +89,15 @@ async fn the_inbox_puts_the_nearest_deadline_first_and_keeps_the_next_step() {
     let refused = s.set_next_step(&fresh, &ids[1], "steal it", None).await;
     assert!(matches!(
         refused,
+        Err(StoreError::Refused {
+            code: "not_your_lead",
+            ..
+        })
+    ));
+    // Touches too are the owner's to log, checked in the same transaction as the write.
+    let touch = s.log_touch(&fresh, &ids[1], TouchKind::Call, "", t0).await;
+    assert!(matches!(
+        touch,
         Err(StoreError::Refused {
             code: "not_your_lead",
             ..
