@@ -62,6 +62,14 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
+    /// [`StoreError::Refused`] with its stable `code` and the message a person reads.
+    pub(crate) fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
+        StoreError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A conflict with another writer (unique key raced, lock busy, serialization): trying
     /// again later may succeed.
     pub fn is_transient(&self) -> bool {

@@ -6,7 +6,7 @@ use leadline_core::opportunity::{self as opp, Effect, MoveError, OppStage};
 use serde::Serialize;
 
 use super::Opportunity;
-use super::write::{invalid, load, load_locked, refused};
+use super::write::{invalid, load, load_locked};
 use crate::capture::tx::Tx;
 use crate::lifecycle::win_in;
 use crate::{Result, Store, StoreError, new_id, webhooks};
@@ -62,7 +62,7 @@ impl Store {
             .stage()
             .ok_or_else(|| StoreError::Corrupt(format!("opportunity stage {:?}", o.stage)))?;
         let effect = opp::move_stage(from, mv.to, lost_reason.as_deref()).map_err(|e| match e {
-            MoveError::Closed(_) => refused("closed", e.to_string()),
+            MoveError::Closed(_) => StoreError::refused("closed", e.to_string()),
             MoveError::LostWithoutReason => StoreError::Invalid(format!("lost_reason: {e}")),
             MoveError::Unchanged(_) => StoreError::Invalid(format!("stage: {e}")),
         })?;

@@ -72,13 +72,6 @@ pub(super) fn invalid(e: FieldError) -> StoreError {
     StoreError::Invalid(e.to_string())
 }
 
-pub(super) fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
-    StoreError::Refused {
-        code,
-        message: message.into(),
-    }
-}
-
 pub(super) async fn load(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
@@ -191,14 +184,14 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 if open > 0 {
-                    return Err(refused(
+                    return Err(StoreError::refused(
                         "already_opportunity",
                         ConvertError::AlreadyOpportunity.to_string(),
                     ));
                 }
                 None
             }
-            Err(e) => return Err(refused("not_sales_ready", e.to_string())),
+            Err(e) => return Err(StoreError::refused("not_sales_ready", e.to_string())),
         };
         let name = match new.name.as_deref().filter(|n| !n.trim().is_empty()) {
             Some(n) => opp::check_name(n).map_err(invalid)?.to_owned(),
@@ -274,7 +267,7 @@ impl Store {
             || patch.probability.is_some()
             || patch.expected_close.is_some();
         if closed && numbers {
-            return Err(refused(
+            return Err(StoreError::refused(
                 "closed",
                 "the deal is closed: its amount, currency, probability and close date are final",
             ));

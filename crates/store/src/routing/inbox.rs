@@ -6,7 +6,7 @@ use leadline_core::time::{ms, opt_ms};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::work::{owned, refused};
+use super::work::owned;
 use crate::page::{Cursor, Page};
 use crate::{Result, Store, StoreError, new_id};
 
@@ -240,7 +240,7 @@ impl Store {
         match open {
             Some((id, owner)) if owner == rep => return Ok(id),
             Some(_) => {
-                return Err(refused(
+                return Err(StoreError::refused(
                     "assigned_to_another_rep",
                     "this person is already a lead assigned to another rep; ask them or your team lead",
                 ));

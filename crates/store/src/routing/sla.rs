@@ -37,10 +37,7 @@ pub struct SlaReport {
 /// The `sla.breached` webhook's data: the first step on a missed deadline is its reminder,
 /// recorded once per deadline, so each breach is told once.
 fn breach_event(o: &Overdue, deadline: Deadline, now: i64) -> serde_json::Value {
-    let due = match deadline {
-        Deadline::Accept => o.accept_due_at,
-        Deadline::Touch => o.touch_due_at,
-    };
+    let due = o.due(deadline);
     serde_json::json!({
         "assignment_id": o.id,
         "lead_id": o.lead_id,

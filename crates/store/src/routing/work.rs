@@ -12,13 +12,6 @@ use crate::{Result, Store, StoreError, new_id};
 /// The open assignment of a lead: `(id, owner, accepted_at)`.
 type Open = (String, String, Option<i64>);
 
-pub(super) fn refused(code: &'static str, message: impl Into<String>) -> StoreError {
-    StoreError::Refused {
-        code,
-        message: message.into(),
-    }
-}
-
 /// The lead's open assignment, if `rep` owns it.
 pub(super) async fn owned(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -32,7 +25,7 @@ pub(super) async fn owned(
     .fetch_optional(&mut **tx)
     .await?;
     let open = open.ok_or_else(|| {
-        refused(
+        StoreError::refused(
             "not_assigned",
             "this lead is not assigned to anyone: routing has not given it to a rep",
         )
@@ -44,7 +37,7 @@ pub(super) async fn owned(
 }
 
 fn not_your_lead() -> StoreError {
-    refused(
+    StoreError::refused(
         "not_your_lead",
         "this lead is assigned to another rep; ask them or your team lead to reassign it",
     )
@@ -57,7 +50,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let (id, _, accepted) = owned(&mut tx, lead_id, rep).await?;
         if accepted.is_some() {
-            return Err(refused(
+            return Err(StoreError::refused(
                 "already_accepted",
                 "you accepted this lead already",
             ));
