@@ -9,6 +9,7 @@ use leadline_core::routing::{Decision, RoutingRule};
 
 use super::outbox::{self, ROUTE_JOB};
 use super::reps::{self, RepProfile, Reps};
+use crate::capture::bulk;
 use crate::capture::tx::Tx;
 use crate::{Result, Store, StoreError};
 
@@ -163,23 +164,38 @@ impl Store {
         .bind(limit.clamp(1, 1_000))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (payload, reason, retry_at) in rows {
-            let Ok(p) = serde_json::from_str::<outbox::Payload>(&payload) else {
-                continue;
-            };
-            let email: Option<Option<String>> =
-                sqlx::query_scalar("SELECT email FROM leads WHERE id = $1")
-                    .bind(&p.lead_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            out.push(WaitingLead {
+        let waiting: Vec<(outbox::Payload, String, i64)> = rows
+            .into_iter()
+            .filter_map(|(payload, reason, retry_at)| {
+                let p = serde_json::from_str::<outbox::Payload>(&payload).ok()?;
+                Some((p, reason, retry_at))
+            })
+            .collect();
+        let ids: Vec<String> = waiting.iter().map(|(p, ..)| p.lead_id.clone()).collect();
+        let mut conn = self.pool.acquire().await?;
+        let mut emails = std::collections::HashMap::new();
+        for r in bulk::select_in(
+            &mut Tx::Any(&mut conn),
+            "SELECT id, email FROM leads",
+            "id",
+            &ids,
+        )
+        .await?
+        {
+            emails.insert(
+                r.try_get::<String>("id")?,
+                r.try_get::<Option<String>>("email")?,
+            );
+        }
+        let out = waiting
+            .into_iter()
+            .map(|(p, reason, retry_at)| WaitingLead {
+                email: emails.get(&p.lead_id).cloned().flatten(),
                 lead_id: p.lead_id,
-                email: email.flatten(),
                 reason,
                 retry_at,
-            });
-        }
+            })
+            .collect();
         Ok(out)
     }
 }
