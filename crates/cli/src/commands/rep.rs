@@ -97,7 +97,7 @@ pub enum SlaCommand {
 }
 
 /// The user id of the account with `email`, or an error naming the field.
-async fn user_id(store: &Store, email: &str, field: &str) -> anyhow::Result<String> {
+pub(super) async fn user_id(store: &Store, email: &str, field: &str) -> anyhow::Result<String> {
     match store.user_for_login(email).await? {
         Some((u, _)) => Ok(u.id),
         None => bail!(

@@ -11,7 +11,6 @@ use leadline_core::routing::{RoutingRule, compile};
 use leadline_core::time::{parse_rfc3339, rfc3339};
 use leadline_store::Store;
 use leadline_store::leads::LeadFilter;
-use leadline_store::routing::RepProfile;
 use serde::{Deserialize, Serialize};
 
 #[derive(clap::Subcommand)]
@@ -298,14 +297,8 @@ pub async fn rep(store: Store, cmd: RepCommand) -> anyhow::Result<ExitCode> {
         }
         RepCommand::TeamLead { rep, lead } => super::rep::team_lead(&store, &rep, lead).await?,
         RepCommand::Set(a) => {
-            let user = store
-                .list_users()
-                .await?
-                .into_iter()
-                .find(|u| u.email.eq_ignore_ascii_case(a.email.trim()))
-                .ok_or_else(|| anyhow!("no active user has the email {}", a.email))?;
-            let current = store.rep_overview(&user.id).await?.profile;
-            let mut p = RepProfile { ..current };
+            let user = super::rep::user_id(&store, a.email.trim(), "email").await?;
+            let mut p = store.rep_overview(&user).await?.profile;
             if let Some(file) = &a.calendar {
                 p.calendar = Some(read_calendar(file)?);
             }
@@ -318,8 +311,8 @@ pub async fn rep(store: Store, cmd: RepCommand) -> anyhow::Result<ExitCode> {
             if a.back {
                 (p.out_of_office_from, p.out_of_office_until) = (None, None);
             }
-            store.set_rep_profile(&user.id, &p).await?;
-            eprintln!("{}: saved", user.email);
+            store.set_rep_profile(&user, &p).await?;
+            eprintln!("{}: saved", a.email.trim());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -165,7 +165,6 @@ fn counts_per_record(sample: &[u8], d: u8) -> Vec<usize> {
     counts
 }
 
-/// Strips a UTF-8 byte-order mark from the start of the data, if present.
 /// The start of a CSV input, read and judged: what the importer and the predictive
 /// trainer both do before their first record.
 pub(crate) struct Head {
@@ -208,6 +207,7 @@ pub(crate) fn read_head<R: Read>(
     }))
 }
 
+/// Strips a UTF-8 byte-order mark from the start of the data, if present.
 pub(crate) fn strip_bom(data: &mut Vec<u8>) {
     if data.starts_with(BOM) {
         data.drain(..BOM.len());
