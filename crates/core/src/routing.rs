@@ -192,6 +192,19 @@ pub enum Via {
     Capacity,
 }
 
+impl Via {
+    /// The code stored on assignments and shown in previews (its serde name).
+    pub fn code(self) -> &'static str {
+        match self {
+            Via::Owner => "owner",
+            Via::AccountOwner => "account_owner",
+            Via::RoundRobin => "round_robin",
+            Via::Weighted => "weighted",
+            Via::Capacity => "capacity",
+        }
+    }
+}
+
 /// The rule that fired and whom it chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Assignment {

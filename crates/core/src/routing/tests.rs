@@ -442,3 +442,16 @@ assign = { team = "inbound", members = [{ rep = "ann" }, { rep = "ben" }] }
         d.explanation
     );
 }
+
+#[test]
+fn a_via_code_is_its_serde_name() {
+    for via in [
+        Via::Owner,
+        Via::AccountOwner,
+        Via::RoundRobin,
+        Via::Weighted,
+        Via::Capacity,
+    ] {
+        assert_eq!(serde_json::to_value(via).unwrap(), via.code());
+    }
+}

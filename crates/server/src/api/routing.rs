@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use leadline_core::routing::{Outcome, RoutingRule, Via};
+use leadline_core::routing::{Outcome, RoutingRule};
 use leadline_core::time::rfc3339;
 use leadline_store::StoreError;
 use leadline_store::leads::LeadFilter;
@@ -191,13 +191,6 @@ pub struct RoutePreviewView {
     pub at: String,
 }
 
-fn via_code(v: Via) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// Finds a lead by id or, when `key` holds an `@`, by email; `None` when there is none.
 pub(crate) async fn find_lead(st: &AppState, key: &str) -> Result<Option<String>, ApiError> {
     let key = key.trim();
@@ -288,7 +281,7 @@ pub(crate) async fn preview(
     };
     let d = &p.decision;
     let (outcome, via) = match &d.outcome {
-        Outcome::Assigned(a) => ("assigned", Some(via_code(a.via))),
+        Outcome::Assigned(a) => ("assigned", Some(a.via.code().to_owned())),
         Outcome::NoRuleMatched => ("no_rule_matched", None),
         Outcome::NoOneAvailable => ("no_one_available", None),
     };

@@ -2,7 +2,7 @@
 //! together (assignments, leads' owners, the rotation, the jobs' outcomes, and the
 //! `lead.assigned` webhook events).
 
-use leadline_core::routing::{Decision, Outcome, RoutingState, Sla, Via};
+use leadline_core::routing::{Decision, Outcome, RoutingState, Sla};
 
 use super::RouteReport;
 use super::lead::for_update;
@@ -161,7 +161,7 @@ impl Batch {
             lead_id.as_str().into(),
             a.owner.as_str().into(),
             a.rule.name.as_str().into(),
-            via_code(a.via).into(),
+            a.via.code().into(),
             explanation.into(),
             item.job_id.as_str().into(),
             now.into(),
@@ -318,16 +318,5 @@ impl Batch {
         )
         .await?;
         Ok(report)
-    }
-}
-
-/// How the owner was chosen, as stored (`round_robin`, …).
-fn via_code(via: Via) -> &'static str {
-    match via {
-        Via::Owner => "owner",
-        Via::AccountOwner => "account_owner",
-        Via::RoundRobin => "round_robin",
-        Via::Weighted => "weighted",
-        Via::Capacity => "capacity",
     }
 }
