@@ -203,17 +203,17 @@ impl Batch {
             );
             tx.execute(&sql, args).await?;
         }
+        notify_owners(tx, &self.assigned_leads, now).await?;
         if let Some(state) = &self.state {
             reps::save_state(tx, state).await?;
         }
-        self.announce(tx, now).await?;
+        self.emit_assigned(tx, now).await?;
         self.finish_jobs(tx, now).await
     }
 
-    /// Tells each new owner about the leads this batch gave them, and records a
-    /// `lead.assigned` webhook event for each, from one read-back of the assignments by job
-    /// (one left out by a unique index was not made by this batch: no note, no event).
-    async fn announce(&self, tx: &mut Tx<'_>, now: i64) -> Result<()> {
+    /// Records a `lead.assigned` webhook event for each assignment this batch made (read
+    /// back by job: one left out by a unique index made none, so it gets no event).
+    async fn emit_assigned(&self, tx: &mut Tx<'_>, now: i64) -> Result<()> {
         let jobs: Vec<String> = self
             .items
             .iter()
@@ -224,52 +224,29 @@ impl Batch {
             return Ok(());
         }
         let subs = webhooks::subscribers(tx, webhooks::LEAD_ASSIGNED).await?;
+        if subs.is_empty() {
+            return Ok(());
+        }
         let select = "SELECT a.id, a.lead_id, a.owner_id, a.rule, a.via, a.assigned_at, a.accept_due_at, \
-            a.touch_due_at, l.email, l.first_name, l.last_name, l.company, u.email AS owner_email \
-            FROM assignments a JOIN leads l ON l.id = a.lead_id JOIN users u ON u.id = a.owner_id";
+            a.touch_due_at, l.email, u.email AS owner_email FROM assignments a JOIN leads l ON l.id = a.lead_id \
+            JOIN users u ON u.id = a.owner_id";
         let time = |t: Option<i64>| t.map(leadline_core::time::rfc3339);
-        let (mut notes, mut data) = (Vec::new(), Vec::new());
+        let mut data = Vec::new();
         for r in bulk::select_in(tx, select, "a.job_id", &jobs).await? {
-            let owner: String = r.try_get("owner_id")?;
-            let lead: String = r.try_get("lead_id")?;
-            let rule: String = r.try_get("rule")?;
-            let email: Option<String> = r.try_get("email")?;
-            let accept_due: Option<i64> = r.try_get("accept_due_at")?;
-            let label = lead_label(
-                r.try_get::<Option<String>>("first_name")?.as_deref(),
-                r.try_get::<Option<String>>("last_name")?.as_deref(),
-                email.as_deref(),
-                r.try_get::<Option<String>>("company")?.as_deref(),
-            );
-            let due = accept_due
-                .map(|at| format!("; accept by {}", leadline_core::time::rfc3339(at)))
-                .unwrap_or_default();
-            notes.push(Note::about_lead(
-                &owner,
-                "assigned",
-                &lead,
-                format!("New lead: {label}"),
-                format!("Routed to you by rule '{rule}'{due}."),
-            ));
-            if !subs.is_empty() {
-                data.push(serde_json::json!({
-                    "assignment_id": r.try_get::<String>("id")?,
-                    "lead_id": lead,
-                    "email": email,
-                    "owner_id": owner,
-                    "owner_email": r.try_get::<String>("owner_email")?,
-                    "rule": rule,
-                    "via": r.try_get::<String>("via")?,
-                    "assigned_at": time(Some(r.try_get::<i64>("assigned_at")?)),
-                    "accept_due_at": time(accept_due),
-                    "first_touch_due_at": time(r.try_get::<Option<i64>>("touch_due_at")?),
-                }));
-            }
+            data.push(serde_json::json!({
+                "assignment_id": r.try_get::<String>("id")?,
+                "lead_id": r.try_get::<String>("lead_id")?,
+                "email": r.try_get::<Option<String>>("email")?,
+                "owner_id": r.try_get::<String>("owner_id")?,
+                "owner_email": r.try_get::<String>("owner_email")?,
+                "rule": r.try_get::<String>("rule")?,
+                "via": r.try_get::<String>("via")?,
+                "assigned_at": time(Some(r.try_get::<i64>("assigned_at")?)),
+                "accept_due_at": time(r.try_get::<Option<i64>>("accept_due_at")?),
+                "first_touch_due_at": time(r.try_get::<Option<i64>>("touch_due_at")?),
+            }));
         }
-        notifications::write(tx, notes, now).await?;
-        if !subs.is_empty() {
-            webhooks::record(tx, &subs, webhooks::LEAD_ASSIGNED, &data, now).await?;
-        }
+        webhooks::record(tx, &subs, webhooks::LEAD_ASSIGNED, &data, now).await?;
         Ok(())
     }
 
@@ -319,4 +296,45 @@ impl Batch {
         .await?;
         Ok(report)
     }
+}
+
+/// Tells each new owner about the leads this batch gave them (read back from the open
+/// assignments, so a lead left out by a conflict notifies no one).
+async fn notify_owners(tx: &mut Tx<'_>, leads: &[String], now: i64) -> Result<()> {
+    for chunk in leads.chunks(bulk::CHUNK) {
+        let list: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let mut args: Vec<Arg> = vec![now.into()];
+        args.extend(chunk.iter().map(|id| Arg::from(id.as_str())));
+        let sql = format!(
+            "SELECT a.owner_id, a.lead_id, a.rule, a.accept_due_at, l.first_name, l.last_name, l.email, l.company \
+             FROM assignments a JOIN leads l ON l.id = a.lead_id \
+             WHERE a.ended_at IS NULL AND a.assigned_at = $1 AND a.lead_id IN ({})",
+            list.join(",")
+        );
+        let mut notes = Vec::new();
+        for r in tx.fetch_all(&sql, args).await? {
+            let label = lead_label(
+                r.try_get::<Option<String>>("first_name")?.as_deref(),
+                r.try_get::<Option<String>>("last_name")?.as_deref(),
+                r.try_get::<Option<String>>("email")?.as_deref(),
+                r.try_get::<Option<String>>("company")?.as_deref(),
+            );
+            let rule: String = r.try_get("rule")?;
+            let due = match r.try_get::<Option<i64>>("accept_due_at")? {
+                Some(at) => format!("; accept by {}", leadline_core::time::rfc3339(at)),
+                None => String::new(),
+            };
+            let owner: String = r.try_get("owner_id")?;
+            let lead: String = r.try_get("lead_id")?;
+            notes.push(Note::about_lead(
+                &owner,
+                "assigned",
+                &lead,
+                format!("New lead: {label}"),
+                format!("Routed to you by rule '{rule}'{due}."),
+            ));
+        }
+        notifications::write(tx, notes, now).await?;
+    }
+    Ok(())
 }
