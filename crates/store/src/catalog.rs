@@ -85,7 +85,7 @@ pub struct CampaignInput {
 
 const CAMPAIGN_COLS: &str = "c.id, c.name, c.channel, c.starts_at, c.ends_at, c.budget_minor, c.currency, c.utm_source, c.utm_medium, \
     c.utm_campaign, (SELECT COUNT(*) FROM leads l WHERE l.source_campaign_id = c.id AND l.merged_into IS NULL) AS leads, \
-    CAST(COALESCE((SELECT SUM(k.amount_minor) FROM campaign_costs k WHERE k.campaign_id = c.id), 0) AS BIGINT) AS cost_minor, c.created_at FROM campaigns c";
+    CAST(COALESCE((SELECT SUM(k.amount_minor) FROM costs k WHERE k.campaign_id = c.id), 0) AS BIGINT) AS cost_minor, c.created_at FROM campaigns c";
 
 impl Store {
     /// Accounts by domain, keyset-paginated; `q` matches domain or name.
@@ -190,7 +190,8 @@ impl Store {
         self.get_campaign(&id).await
     }
 
-    /// Records what a campaign cost on a day (minor currency units).
+    /// Records what a campaign cost on a day (minor currency units, the campaign's currency
+    /// and channel).
     pub async fn add_campaign_cost(
         &self,
         campaign_id: &str,
@@ -198,14 +199,18 @@ impl Store {
         amount_minor: i64,
         note: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO campaign_costs (id, campaign_id, day, amount_minor, note) VALUES ($1,$2,$3,$4,$5)")
-            .bind(new_id())
-            .bind(campaign_id)
-            .bind(day)
-            .bind(amount_minor)
-            .bind(note)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO costs (id, campaign_id, channel, day, amount_minor, currency, note, source, created_at) \
+             SELECT $1, c.id, c.channel, $2, $3, c.currency, $4, 'manual', $5 FROM campaigns c WHERE c.id = $6",
+        )
+        .bind(new_id())
+        .bind(day)
+        .bind(amount_minor)
+        .bind(note)
+        .bind(now_ms())
+        .bind(campaign_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

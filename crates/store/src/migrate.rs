@@ -20,6 +20,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0012_opportunities.sql"),
     ),
     (13, include_str!("../migrations/sqlite/0013_rep_day.sql")),
+    (
+        14,
+        include_str!("../migrations/sqlite/0014_measurement.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -40,6 +44,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0012_opportunities.sql"),
     ),
     (13, include_str!("../migrations/postgres/0013_rep_day.sql")),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_measurement.sql"),
+    ),
 ];
 
 /// An arbitrary constant naming Leadline's migration lock.

@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 mod accounts;
 mod campaigns;
+pub mod chart;
 mod common;
 mod duplicates;
 mod followup;
@@ -336,14 +337,31 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/static/app.css",
-            get(|| async {
-                (
-                    [
-                        ("content-type", "text/css; charset=utf-8"),
-                        ("cache-control", "public, max-age=3600"),
-                    ],
-                    include_str!("../../static/app.css"),
+            get(|| static_file("text/css", include_str!("../../static/app.css"))),
+        )
+        .route(
+            "/static/charts.js",
+            get(|| static_file("text/javascript", include_str!("../../static/charts.js"))),
+        )
+        .route(
+            "/static/vendor/chart.umd.min.js",
+            get(|| {
+                static_file(
+                    "text/javascript",
+                    include_str!("../../static/vendor/chart.umd.min.js"),
                 )
             }),
         )
+}
+
+/// A file compiled into the binary, cached by browsers for an hour.
+async fn static_file(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            ("content-type", format!("{kind}; charset=utf-8")),
+            ("cache-control", "public, max-age=3600".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
 }
