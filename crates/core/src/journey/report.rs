@@ -409,3 +409,44 @@ pub fn roi(
         total,
     }
 }
+
+impl AttributionReport {
+    /// Whether the outcome carries money (pipeline or revenue) worth its own columns.
+    pub fn has_value(&self) -> bool {
+        matches!(self.outcome, Outcome::Opportunities | Outcome::Revenue)
+    }
+
+    /// The report as a header and text rows (CSV and terminal tables): the key, each
+    /// model's conversions (and value in major units for money outcomes), then the
+    /// self-reported count in the channel view.
+    pub fn table(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut head = vec![self.by.as_str().to_owned()];
+        for m in &self.models {
+            head.push((*m).to_owned());
+            if self.has_value() {
+                head.push(format!("{m}_value"));
+            }
+        }
+        if self.by == By::Channel {
+            head.push("self_reported".into());
+        }
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                let mut cells = vec![r.label.clone()];
+                for (c, v) in r.conversions.iter().zip(&r.values) {
+                    cells.push(format!("{c:.2}"));
+                    if self.has_value() {
+                        cells.push(format!("{:.2}", v / 100.0));
+                    }
+                }
+                if let Some(n) = r.self_reported {
+                    cells.push(n.to_string());
+                }
+                cells
+            })
+            .collect();
+        (head, rows)
+    }
+}
