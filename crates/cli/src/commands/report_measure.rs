@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use leadline_core::attribution::Model;
 use leadline_core::export::csv_safe;
-use leadline_core::journey::credit::{self, MODELS, Settings};
+use leadline_core::journey::credit::{self, Settings};
 use leadline_core::journey::report::{By, ROI_COLUMNS};
 use leadline_core::journey::{DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, Outcome};
 use leadline_core::period::{self, Period};
@@ -99,22 +99,7 @@ pub struct RoiArgs {
 
 /// The models named by `text` (`all`, one name, or names joined by commas).
 pub fn models(text: &str, settings: &Settings) -> anyhow::Result<Vec<Model>> {
-    let names: Vec<&str> = if text.trim() == "all" {
-        MODELS.to_vec()
-    } else {
-        text.split(',').map(str::trim).collect()
-    };
-    names
-        .iter()
-        .map(|n| {
-            credit::model(n, settings).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--model: unknown model {n:?}: expected all or one of {}",
-                    MODELS.join(", ")
-                )
-            })
-        })
-        .collect()
+    credit::models(text, settings).map_err(|e| anyhow::anyhow!("--model: {e}"))
 }
 
 fn by(b: ByArg) -> By {

@@ -291,3 +291,22 @@ fn by_paths(set: &JourneySet, model: &Model, settings: &Settings) -> Credits {
         trend: BTreeMap::new(),
     }
 }
+
+/// The models named by `text`: `all`, one name of [`MODELS`], or several joined by commas.
+pub fn models(text: &str, settings: &Settings) -> Result<Vec<Model>, String> {
+    let names: Vec<&str> = match text.trim() {
+        "" | "all" => MODELS.to_vec(),
+        t => t.split(',').map(str::trim).collect(),
+    };
+    names
+        .iter()
+        .map(|n| {
+            model(n, settings).ok_or_else(|| {
+                format!(
+                    "unknown model {n:?}: expected all or one of {}",
+                    MODELS.join(", ")
+                )
+            })
+        })
+        .collect()
+}
