@@ -47,7 +47,12 @@ fn page_views_of_one_visit_are_one_touch_and_non_touches_are_dropped() {
     );
 }
 
-fn set(journeys: Vec<(bool, i64, Vec<(&str, Option<&str>, i64)>, i64)>) -> JourneySet {
+/// (channel, campaign, time) of a touch written by hand.
+type HandTouch<'a> = (&'a str, Option<&'a str>, i64);
+/// (converted, at, touches, value) of a journey written by hand.
+type HandJourney<'a> = (bool, i64, Vec<HandTouch<'a>>, i64);
+
+fn set(journeys: Vec<HandJourney<'_>>) -> JourneySet {
     let mut s = JourneySet::default();
     for (converted, at, touches, value) in journeys {
         let touches = touches
@@ -192,7 +197,10 @@ fn roi_divides_by_attributed_counts_and_dashes_zeroes() {
     assert_eq!(By::parse("campaign"), Some(By::Campaign));
 }
 
-fn journeys() -> impl Strategy<Value = Vec<(bool, i64, Vec<(u8, u8, i64)>, i64, i64)>> {
+/// (converted, at day, touches (channel, campaign, day), value, lead day).
+type GenJourney = (bool, i64, Vec<(u8, u8, i64)>, i64, i64);
+
+fn journeys() -> impl Strategy<Value = Vec<GenJourney>> {
     prop::collection::vec(
         (
             any::<bool>(),

@@ -86,11 +86,17 @@ pub(crate) fn period_of(
 fn settings(q: &AttributionQuery) -> Result<Settings, ApiError> {
     let half = q.half_life_days.unwrap_or(DEFAULT_HALF_LIFE_DAYS);
     if !(half.is_finite() && half > 0.0) {
-        return Err(ApiError::invalid("half_life_days", "expected a positive number of days"));
+        return Err(ApiError::invalid(
+            "half_life_days",
+            "expected a positive number of days",
+        ));
     }
     let lookback = q.lookback_days.unwrap_or(DEFAULT_LOOKBACK_DAYS);
     if !(1..=3650).contains(&lookback) {
-        return Err(ApiError::invalid("lookback_days", "expected 1 to 3650 days"));
+        return Err(ApiError::invalid(
+            "lookback_days",
+            "expected 1 to 3650 days",
+        ));
     }
     Ok(Settings {
         lookback_days: lookback,
@@ -101,7 +107,9 @@ fn settings(q: &AttributionQuery) -> Result<Settings, ApiError> {
 fn by_of(v: &Option<String>, default: By) -> Result<By, ApiError> {
     match text(v) {
         None => Ok(default),
-        Some(t) => By::parse(t).ok_or_else(|| ApiError::invalid("by", "`by` must be channel or campaign")),
+        Some(t) => {
+            By::parse(t).ok_or_else(|| ApiError::invalid("by", "`by` must be channel or campaign"))
+        }
     }
 }
 
@@ -116,7 +124,10 @@ pub(crate) async fn attribution_report(
         Some(t) => Outcome::parse(t)
             .filter(|o| Outcome::REPORTED.contains(o))
             .ok_or_else(|| {
-                ApiError::invalid("outcome", "`outcome` must be leads, mqls, opportunities or revenue")
+                ApiError::invalid(
+                    "outcome",
+                    "`outcome` must be leads, mqls, opportunities or revenue",
+                )
             })?,
     };
     let settings = settings(q)?;
@@ -142,7 +153,12 @@ pub(crate) async fn roi_report(
         .as_slice()
     {
         [m] => m.clone(),
-        _ => return Err(ApiError::invalid("model", "ROI takes one model, e.g. w-shaped")),
+        _ => {
+            return Err(ApiError::invalid(
+                "model",
+                "ROI takes one model, e.g. w-shaped",
+            ));
+        }
     };
     let period = period_of(&q.period, &q.from, &q.to, now)?;
     Ok(st.store.roi_report(period, &model, settings).await?)

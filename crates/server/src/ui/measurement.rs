@@ -50,7 +50,10 @@ fn cost_revenue_chart(rows: &[RoiRow]) -> Chart {
         .labels(shown.iter().map(|r| r.label.clone()))
         .series("Cost", shown.iter().map(|r| r.cost_minor as f64).collect())
         .series("Pipeline", shown.iter().map(|r| r.pipeline_minor).collect())
-        .series("Won revenue", shown.iter().map(|r| r.revenue_minor).collect())
+        .series(
+            "Won revenue",
+            shown.iter().map(|r| r.revenue_minor).collect(),
+        )
         .currency("USD")
 }
 
@@ -60,7 +63,14 @@ fn controls(q: &Fields) -> Value {
     })))
 }
 
-fn failed(st: &AppState, page: &str, template: &str, user: &UiUser, q: &Fields, e: ApiError) -> Response {
+fn failed(
+    st: &AppState,
+    page: &str,
+    template: &str,
+    user: &UiUser,
+    q: &Fields,
+    e: ApiError,
+) -> Response {
     let ctx = minijinja::context! {
         user => user.context(), page => page, c => controls(q),
         error => (e.field.clone().unwrap_or_default(), e.message.clone()),
@@ -71,7 +81,11 @@ fn failed(st: &AppState, page: &str, template: &str, user: &UiUser, q: &Fields, 
 }
 
 /// `GET /reports` (viewer+): the marketing overview for a period and a model.
-pub async fn overview(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+pub async fn overview(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
@@ -79,7 +93,11 @@ pub async fn overview(State(st): State<AppState>, user: UiUser, Query(q): Query<
         Ok(r) => r,
         Err(e) => return failed(&st, "reports", "reports.html", &user, &q, e),
     };
-    let mut top: Vec<&RoiRow> = report.by_campaign.iter().filter(|r| r.pipeline_minor > 0.0).collect();
+    let mut top: Vec<&RoiRow> = report
+        .by_campaign
+        .iter()
+        .filter(|r| r.pipeline_minor > 0.0)
+        .collect();
     top.truncate(10);
     let ctx = minijinja::context! {
         user => user.context(), page => "reports", c => controls(&q),
@@ -100,7 +118,11 @@ pub async fn roi(State(st): State<AppState>, user: UiUser, Query(q): Query<Field
         Err(e) => return failed(&st, "roi", "roi.html", &user, &q, e),
     };
     let by_channel = rq.by.as_deref() == Some("channel");
-    let rows = if by_channel { &report.by_channel } else { &report.by_campaign };
+    let rows = if by_channel {
+        &report.by_channel
+    } else {
+        &report.by_campaign
+    };
     let ctx = minijinja::context! {
         user => user.context(), page => "roi", c => controls(&q),
         by => if by_channel { "channel" } else { "campaign" },
@@ -111,22 +133,39 @@ pub async fn roi(State(st): State<AppState>, user: UiUser, Query(q): Query<Field
 }
 
 /// `GET /reports/attribution` (viewer+).
-pub async fn attribution(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+pub async fn attribution(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
-    let report = match attribution_report(&st, &attribution_query(&q), leadline_store::now_ms()).await {
-        Ok(r) => r,
-        Err(e) => return failed(&st, "attribution", "attribution.html", &user, &q, e),
-    };
+    let report =
+        match attribution_report(&st, &attribution_query(&q), leadline_store::now_ms()).await {
+            Ok(r) => r,
+            Err(e) => return failed(&st, "attribution", "attribution.html", &user, &q, e),
+        };
     let shown: Vec<_> = report.rows.iter().take(15).collect();
-    let mut bars = Chart::new("bar", format!("Attributed {} by model", report.outcome.as_str()), "count")
-        .labels(shown.iter().map(|r| r.label.clone()));
+    let mut bars = Chart::new(
+        "bar",
+        format!("Attributed {} by model", report.outcome.as_str()),
+        "count",
+    )
+    .labels(shown.iter().map(|r| r.label.clone()));
     for (i, m) in report.models.iter().enumerate() {
         bars = bars.series(*m, shown.iter().map(|r| r.conversions[i]).collect());
     }
-    let mut trend = Chart::new("line", format!("Attributed {} per month ({})", report.outcome.as_str(), report.trend.model), "count")
-        .labels(report.trend.months.clone());
+    let mut trend = Chart::new(
+        "line",
+        format!(
+            "Attributed {} per month ({})",
+            report.outcome.as_str(),
+            report.trend.model
+        ),
+        "count",
+    )
+    .labels(report.trend.months.clone());
     for s in &report.trend.series {
         trend = trend.series(s.channel.clone(), s.values.clone());
     }
@@ -155,7 +194,10 @@ fn csv_response(name: &str, head: &[String], rows: &[Vec<String>]) -> Response {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
             ],
             bytes,
         )
@@ -176,12 +218,23 @@ pub fn attribution_csv(r: &AttributionReport) -> (Vec<String>, Vec<Vec<String>>)
 pub fn roi_csv(r: &RoiReport, by_channel: bool) -> (Vec<String>, Vec<Vec<String>>) {
     let mut head: Vec<String> = ROI_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     head[0] = if by_channel { "channel" } else { "campaign" }.into();
-    let rows = if by_channel { &r.by_channel } else { &r.by_campaign };
-    (head, rows.iter().chain([&r.total]).map(RoiRow::cells).collect())
+    let rows = if by_channel {
+        &r.by_channel
+    } else {
+        &r.by_campaign
+    };
+    (
+        head,
+        rows.iter().chain([&r.total]).map(RoiRow::cells).collect(),
+    )
 }
 
 /// `GET /reports/attribution.csv` (viewer+).
-pub async fn attribution_download(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+pub async fn attribution_download(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
@@ -195,7 +248,11 @@ pub async fn attribution_download(State(st): State<AppState>, user: UiUser, Quer
 }
 
 /// `GET /reports/roi.csv` (viewer+): `by=campaign` (default) or `channel`.
-pub async fn roi_download(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+pub async fn roi_download(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }

@@ -17,12 +17,12 @@ pub mod chart;
 mod common;
 mod duplicates;
 mod followup;
-mod measurement;
 mod form_builder;
 mod forms;
 mod imports;
 mod inbox;
 mod leads;
+mod measurement;
 mod opportunities;
 mod opportunity_parts;
 mod rep_actions;
@@ -318,7 +318,10 @@ pub fn routes() -> Router<AppState> {
         .route("/reps/{id}", get(reps::detail).post(reps::save))
         .route("/reports", get(measurement::overview))
         .route("/reports/attribution", get(measurement::attribution))
-        .route("/reports/attribution.csv", get(measurement::attribution_download))
+        .route(
+            "/reports/attribution.csv",
+            get(measurement::attribution_download),
+        )
         .route("/reports/roi", get(measurement::roi))
         .route("/reports/roi.csv", get(measurement::roi_download))
         .route("/reports/followup", get(followup::page))

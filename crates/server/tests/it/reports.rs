@@ -9,8 +9,10 @@ use crate::support::spawn_app;
 #[tokio::test]
 async fn attribution_credits_every_lead_of_the_period_and_names_bad_parameters() {
     let app = spawn_app().await;
-    app.create_lead(&json!({"email": "ana@globex.example"})).await;
-    app.create_lead(&json!({"email": "ben@initech.example"})).await;
+    app.create_lead(&json!({"email": "ana@globex.example"}))
+        .await;
+    app.create_lead(&json!({"email": "ben@initech.example"}))
+        .await;
     app.settle().await;
     let r = app
         .api_get("/api/v1/reports/attribution?period=last-7-days&model=first,linear&outcome=leads")
@@ -47,9 +49,12 @@ async fn attribution_credits_every_lead_of_the_period_and_names_bad_parameters()
 #[tokio::test]
 async fn roi_is_dashed_without_cost_and_the_pages_render_for_viewers() {
     let app = spawn_app().await;
-    app.create_lead(&json!({"email": "ana@globex.example"})).await;
+    app.create_lead(&json!({"email": "ana@globex.example"}))
+        .await;
     app.settle().await;
-    let r = app.api_get("/api/v1/reports/roi?by=channel&period=last-7-days").await;
+    let r = app
+        .api_get("/api/v1/reports/roi?by=channel&period=last-7-days")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let body = r.json();
     assert_eq!(body["by"], "channel");
@@ -60,7 +65,10 @@ async fn roi_is_dashed_without_cost_and_the_pages_render_for_viewers() {
     for (path, marker) in [
         ("/reports", "Marketing overview"),
         ("/reports/roi?by=channel", "Campaign ROI"),
-        ("/reports/attribution?outcome=mqls&model=all", "Self-reported"),
+        (
+            "/reports/attribution?outcome=mqls&model=all",
+            "Self-reported",
+        ),
     ] {
         let page = app.get_with_cookie(path, &cookie).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
@@ -68,12 +76,25 @@ async fn roi_is_dashed_without_cost_and_the_pages_render_for_viewers() {
         assert!(page.text.contains("figure class=\"chart\""), "{path}");
         assert!(page.text.contains("Download CSV"), "{path}");
     }
-    let bad = app.get_with_cookie("/reports?period=someday", &cookie).await;
+    let bad = app
+        .get_with_cookie("/reports?period=someday", &cookie)
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let csv = app.get_with_cookie("/reports/roi.csv?by=channel&period=last-7-days", &cookie).await;
+    let csv = app
+        .get_with_cookie("/reports/roi.csv?by=channel&period=last-7-days", &cookie)
+        .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.content_type().starts_with("text/csv"));
     assert!(csv.text.starts_with("channel,cost,leads,"), "{}", csv.text);
-    let csv = app.get_with_cookie("/reports/attribution.csv?period=last-7-days&model=first", &cookie).await;
-    assert!(csv.text.starts_with("channel,first,self_reported"), "{}", csv.text);
+    let csv = app
+        .get_with_cookie(
+            "/reports/attribution.csv?period=last-7-days&model=first",
+            &cookie,
+        )
+        .await;
+    assert!(
+        csv.text.starts_with("channel,first,self_reported"),
+        "{}",
+        csv.text
+    );
 }
