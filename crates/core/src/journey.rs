@@ -16,6 +16,7 @@
 
 pub mod credit;
 pub mod report;
+pub mod roi;
 #[cfg(test)]
 mod tests;
 
