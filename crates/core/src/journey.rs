@@ -157,17 +157,18 @@ impl Names {
     }
 }
 
-/// Turns activities, read in time order, into touches: filters non-touches and collapses
-/// repeats. One builder serves every lead (call [`Self::take`] between leads).
+/// Turns a lead's activities into touches: filters non-touches, orders the rest by time
+/// (the store need not sort them) and collapses repeats. One builder serves every lead (call
+/// [`Self::take`] between leads); names are interned once for all of them.
 #[derive(Debug, Default)]
 pub struct TouchBuilder {
     pub channels: Names,
     pub campaigns: Names,
-    open: Vec<Touch>,
+    raw: Vec<(i64, u32, u32)>,
 }
 
 impl TouchBuilder {
-    /// Adds one activity (`at` must not go backwards within a lead).
+    /// Adds one activity of the current lead, in any order.
     pub fn push(&mut self, at: i64, kind: &str, channel: Option<&str>, campaign: Option<&str>) {
         let Some(channel) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
             return;
@@ -180,20 +181,29 @@ impl TouchBuilder {
             Some(c) => self.campaigns.intern(c),
             None => Touch::NONE,
         };
-        if let Some(prev) = self.open.last_mut()
-            && prev.channel == ch
-            && prev.campaign == cp
-            && at - prev.last <= COLLAPSE_MS
-        {
-            prev.last = prev.last.max(at);
-            return;
-        }
-        self.open.push(Touch::new(at, ch, cp));
+        self.raw.push((at, ch, cp));
     }
 
-    /// The touches of the lead read so far; the builder is ready for the next lead.
+    /// The touches of the lead read so far, in time order with repeats collapsed; the
+    /// builder is ready for the next lead.
     pub fn take(&mut self) -> Vec<Touch> {
-        std::mem::take(&mut self.open)
+        if !self.raw.is_sorted_by_key(|r| r.0) {
+            self.raw.sort_by_key(|r| r.0);
+        }
+        let mut out: Vec<Touch> = Vec::with_capacity(self.raw.len());
+        for &(at, ch, cp) in &self.raw {
+            if let Some(prev) = out.last_mut()
+                && prev.channel == ch
+                && prev.campaign == cp
+                && at - prev.last <= COLLAPSE_MS
+            {
+                prev.last = prev.last.max(at);
+                continue;
+            }
+            out.push(Touch::new(at, ch, cp));
+        }
+        self.raw.clear();
+        out
     }
 }
 
