@@ -86,6 +86,15 @@ async fn roi_is_dashed_without_cost_and_the_pages_render_for_viewers() {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.content_type().starts_with("text/csv"));
     assert!(csv.text.starts_with("channel,cost,leads,"), "{}", csv.text);
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    for path in ["/reports/attribution", "/reports/roi"] {
+        let documented = doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.ends_with(path));
+        assert!(documented, "{path} in the OpenAPI document");
+    }
     let csv = app
         .get_with_cookie(
             "/reports/attribution.csv?period=last-7-days&model=first",
