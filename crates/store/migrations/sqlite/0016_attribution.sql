@@ -6,9 +6,9 @@
 -- see the index covers the query), so the leads table itself is not read.
 -- The leads created in a period (non-converting journeys, the self-reported channel) come
 -- by `created_at`.
-CREATE INDEX leads_lead_at ON leads(lead_at, id, created_at, opportunity_at, merged_into) WHERE lead_at IS NOT NULL AND merged_into IS NULL;
-CREATE INDEX leads_mql_at ON leads(mql_at, id, lead_at, created_at, opportunity_at, merged_into) WHERE mql_at IS NOT NULL AND merged_into IS NULL;
-CREATE INDEX leads_sql_at ON leads(sql_at, id, lead_at, created_at, opportunity_at, merged_into) WHERE sql_at IS NOT NULL AND merged_into IS NULL;
-CREATE INDEX leads_opportunity_at ON leads(opportunity_at, id, lead_at, created_at, merged_into) WHERE opportunity_at IS NOT NULL AND merged_into IS NULL;
-CREATE INDEX leads_customer_at ON leads(customer_at, id, lead_at, created_at, opportunity_at, merged_into) WHERE customer_at IS NOT NULL AND merged_into IS NULL;
-CREATE INDEX leads_created_at ON leads(created_at, id);
+CREATE INDEX leads_attr_lead_at ON leads(lead_at, id, created_at, opportunity_at, merged_into) WHERE lead_at IS NOT NULL AND merged_into IS NULL;
+CREATE INDEX leads_attr_mql_at ON leads(mql_at, id, lead_at, created_at, opportunity_at, merged_into) WHERE mql_at IS NOT NULL AND merged_into IS NULL;
+CREATE INDEX leads_attr_sql_at ON leads(sql_at, id, lead_at, created_at, opportunity_at, merged_into) WHERE sql_at IS NOT NULL AND merged_into IS NULL;
+CREATE INDEX leads_attr_opportunity_at ON leads(opportunity_at, id, lead_at, created_at, merged_into) WHERE opportunity_at IS NOT NULL AND merged_into IS NULL;
+CREATE INDEX leads_attr_customer_at ON leads(customer_at, id, lead_at, created_at, opportunity_at, merged_into) WHERE customer_at IS NOT NULL AND merged_into IS NULL;
+CREATE INDEX leads_attr_created_at ON leads(created_at, id);
