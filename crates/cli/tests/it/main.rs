@@ -10,6 +10,7 @@ mod lead_management;
 mod opportunities;
 mod reliability;
 mod rep_day;
+mod report_measure;
 mod routing;
 mod scale_out;
 mod score;
