@@ -2,6 +2,7 @@
 //! is set (each test gets a fresh database).
 
 mod capture;
+mod costs;
 mod duplicate_merges;
 mod duplicates;
 mod inbox;
