@@ -140,6 +140,16 @@ impl Store {
         self.cost(&id).await
     }
 
+    /// A campaign's id by its name (ignoring case), for commands that take names.
+    pub async fn campaign_id_by_name(&self, name: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM campaigns WHERE name_key = $1")
+                .bind(name.trim().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// One cost entry.
     pub async fn cost(&self, id: &str) -> Result<Cost> {
         let sql = format!("{COST_SELECT} WHERE k.id = $1");

@@ -2,6 +2,7 @@
 
 pub mod attribution;
 pub mod bench;
+pub mod costs;
 pub mod demo;
 pub mod duplicates;
 pub mod import;

@@ -2,6 +2,7 @@
 //! SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod attribution;
+mod costs;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
