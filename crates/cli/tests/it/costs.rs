@@ -123,3 +123,71 @@ async fn markers_and_channel_rules_are_managed_from_the_command_line() {
     let bad = run(&db, &["channel-rules", "set", rules.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("rule 1 (utm_medium)"));
 }
+
+#[tokio::test]
+async fn a_tradeshow_list_records_tradeshow_touches_on_the_scan_day_with_self_reported_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path()).await;
+    let store = leadline_store::Store::open(&db).await.unwrap();
+    store
+        .create_campaign(&leadline_store::catalog::CampaignInput {
+            name: "Tradeshow X".into(),
+            channel: "tradeshow".into(),
+            starts_at: None,
+            ends_at: None,
+            budget_minor: None,
+            currency: None,
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+        })
+        .await
+        .unwrap();
+    let file = dir.path().join("booth.csv");
+    std::fs::write(
+        &file,
+        "email,name,touched_at,How did you hear about us?\nann@acme.example,Ann A,2026-03-04,Gartner\nbob@beta.example,Bob B,2026-03-05,\n",
+    )
+    .unwrap();
+    ok(
+        &db,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--campaign",
+            "Tradeshow X",
+        ],
+    );
+    let leads = store
+        .list_leads(&Default::default(), None, 10)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(leads.len(), 2);
+    for lead in &leads {
+        let acts = store
+            .lead_activities(&lead.id, None, 10)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(acts.len(), 1);
+        assert_eq!(acts[0].channel.as_deref(), Some("tradeshow"));
+        assert_eq!(acts[0].campaign.as_deref(), Some("Tradeshow X"));
+        let expected = if lead.email.as_deref() == Some("ann@acme.example") {
+            "2026-03-04"
+        } else {
+            "2026-03-05"
+        };
+        assert_eq!(
+            acts[0].occurred_at,
+            leadline_core::costs::parse_day(expected).unwrap()
+        );
+        assert_eq!(lead.source_channel.as_deref(), Some("tradeshow"));
+    }
+    let mut said = store.self_reported(0, i64::MAX).await.unwrap();
+    said.sort();
+    assert_eq!(
+        said,
+        vec![("analyst".to_owned(), 1), ("not asked/blank".to_owned(), 1)]
+    );
+}

@@ -196,6 +196,7 @@ pub(crate) fn heard_about(custom: &BTreeMap<String, String>) -> Option<String> {
     let answer = custom
         .get("heard_about")
         .or_else(|| custom.get("how_did_you_hear"))
+        .or_else(|| custom.get("how_did_you_hear_about_us"))
         .map(|a| a.trim())
         .filter(|a| !a.is_empty())?;
     Some(
