@@ -11,6 +11,9 @@ use crate::auth::{ApiCaller, Role};
 use crate::error::{ApiError, ErrorBody, JsonBody};
 use crate::state::AppState;
 
+/// The most rows the rules page reads from one post.
+pub(crate) const MAX_FORM_ROWS: usize = leadline_core::channel_rules::MAX_RULES + 10;
+
 /// The rules, in the order they are tried.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
