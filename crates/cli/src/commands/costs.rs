@@ -320,8 +320,16 @@ pub async fn marker(store: Store, cmd: MarkerCommand) -> anyhow::Result<ExitCode
             println!("{}", m.id);
         }
         MarkerCommand::List => {
+            let mut out = std::io::stdout().lock();
             for m in store.markers_between(i64::MIN, i64::MAX).await? {
-                println!("{}\t{}\t{}\t{}", m.id, format_day(m.at), m.channel, m.title);
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    m.id,
+                    format_day(m.at),
+                    m.channel,
+                    m.title
+                )?;
             }
         }
         MarkerCommand::Remove { id } => match store.delete_marker(&id).await {
@@ -338,10 +346,8 @@ pub async fn marker(store: Store, cmd: MarkerCommand) -> anyhow::Result<ExitCode
 pub async fn channel_rules(store: Store, cmd: ChannelRulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ChannelRulesCommand::Show => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(store.channel_rules().rules())?
-            );
+            let json = serde_json::to_string_pretty(store.channel_rules().rules())?;
+            writeln!(std::io::stdout().lock(), "{json}")?;
         }
         ChannelRulesCommand::Set { file } => {
             let name = file.display().to_string();

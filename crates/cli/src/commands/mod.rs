@@ -4,6 +4,7 @@ pub mod attribution;
 pub mod bench;
 pub mod costs;
 pub mod demo;
+pub mod demo_measurement;
 pub mod duplicates;
 pub mod import;
 pub mod opportunities;
