@@ -195,7 +195,7 @@ async fn run_import_job(state: &AppState, worker: &str, job: &Job) -> Result<(),
     // Without a channel of its own, a list takes its campaign's (a tradeshow's scans are
     // tradeshow touches).
     if req.channel.as_deref().and_then(Channel::parse).is_none() {
-        context.channel = campaign_channel(&store, context.campaign.as_deref())
+        context.channel = campaign_channel(store, context.campaign.as_deref())
             .await
             .or(context.channel);
     }

@@ -97,3 +97,34 @@ fn rules_are_read_from_json_with_channel_names() {
         serde_json::from_str::<Vec<ChannelRule>>(r#"[{"medium":"x","channel":"blog"}]"#).is_err()
     );
 }
+
+/// The rules' cost on the ingest path: time per touch over the default rules (printed; run
+/// with `--ignored --nocapture`). No assertion on time: the machine's load varies.
+#[test]
+#[ignore = "a benchmark: prints the time per touch"]
+fn matching_cost_per_touch_with_the_default_rules() {
+    let rules = ChannelRules::new(default_rules()).unwrap();
+    let touches = [
+        Touch {
+            utm_medium: Some("cpc"),
+            utm_source: Some("google"),
+            ..Touch::default()
+        },
+        Touch {
+            referrer: Some("https://www.linkedin.com/feed/"),
+            ..Touch::default()
+        },
+        Touch::default(),
+    ];
+    let n = 300_000;
+    let started = std::time::Instant::now();
+    let mut hits = 0usize;
+    for i in 0..n {
+        hits += usize::from(rules.matching(&touches[i % 3]).is_some());
+    }
+    let per = started.elapsed().as_nanos() as f64 / n as f64;
+    println!(
+        "{} rules: {per:.0} ns per touch ({hits} matched)",
+        rules.rules().len()
+    );
+}
