@@ -47,7 +47,8 @@ pub struct TouchResult {
 #[utoipa::path(get, path = "/channel_rules", tag = "campaigns", operation_id = "get_channel_rules",
     security(("bearer" = [])),
     responses((status = 200, description = "The rules", body = RulesDoc),
-              (status = 401, description = "No or unknown API key", body = ErrorBody)))]
+              (status = 401, description = "No or unknown API key", body = ErrorBody),
+              (status = 403, description = "The caller's role may not do this", body = ErrorBody)))]
 pub async fn get_rules(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -89,7 +90,8 @@ pub async fn put_rules(
 #[utoipa::path(post, path = "/channel_rules/test", tag = "campaigns", operation_id = "test_channel_rules",
     request_body = TouchInput, security(("bearer" = [])),
     responses((status = 200, description = "The channel", body = TouchResult),
-              (status = 401, description = "No or unknown API key", body = ErrorBody)))]
+              (status = 401, description = "No or unknown API key", body = ErrorBody),
+              (status = 403, description = "The caller's role may not do this", body = ErrorBody)))]
 pub async fn test_touch(
     State(st): State<AppState>,
     caller: ApiCaller,

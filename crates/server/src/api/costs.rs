@@ -122,6 +122,7 @@ fn store_invalid(e: leadline_store::StoreError) -> ApiError {
     responses((status = 200, description = "One page of costs", body = Page<Cost>),
               (status = 400, description = "A bad cursor or limit", body = ErrorBody),
               (status = 401, description = "No or unknown API key", body = ErrorBody),
+              (status = 403, description = "The caller's role may not do this", body = ErrorBody),
               (status = 422, description = "A bad filter", body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
@@ -300,6 +301,7 @@ pub async fn import(
     params(MarkerQuery), security(("bearer" = [])),
     responses((status = 200, description = "Every marker of the period (one page)", body = Page<Marker>),
               (status = 401, description = "No or unknown API key", body = ErrorBody),
+              (status = 403, description = "The caller's role may not do this", body = ErrorBody),
               (status = 422, description = "A bad day", body = ErrorBody)))]
 pub async fn list_markers(
     State(st): State<AppState>,
