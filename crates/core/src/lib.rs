@@ -8,6 +8,8 @@ pub mod attribution;
 pub mod business_hours;
 pub mod capture;
 pub mod channel;
+pub mod channel_rules;
+pub mod costs;
 pub mod dedupe;
 pub mod demo;
 pub mod email;

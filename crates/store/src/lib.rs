@@ -9,6 +9,8 @@ mod capture;
 #[macro_use]
 mod db;
 pub mod catalog;
+pub mod channel_rules;
+pub mod costs;
 pub mod directory;
 pub mod duplicates;
 pub mod forms;
@@ -17,6 +19,7 @@ pub mod imports;
 pub mod jobs;
 pub mod leads;
 mod lifecycle;
+pub mod markers;
 mod migrate;
 pub mod notifications;
 pub mod opportunities;

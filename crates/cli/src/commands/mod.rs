@@ -2,7 +2,9 @@
 
 pub mod attribution;
 pub mod bench;
+pub mod costs;
 pub mod demo;
+pub mod demo_measurement;
 pub mod duplicates;
 pub mod import;
 pub mod opportunities;

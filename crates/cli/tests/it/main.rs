@@ -3,6 +3,7 @@
 
 mod attribution;
 mod bench_attribution;
+mod costs;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;

@@ -10,6 +10,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) mod assignments;
+pub(crate) mod channel_rules;
+pub(crate) mod costs;
 pub(crate) mod directory;
 pub(crate) mod duplicates;
 pub(crate) mod leads;
@@ -127,6 +129,13 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
             opportunities::extras::share,
             opportunities::extras::unshare
         ))
+        .routes(routes!(costs::list, costs::create))
+        .routes(routes!(costs::delete))
+        .routes(routes!(costs::import))
+        .routes(routes!(costs::list_markers, costs::create_marker))
+        .routes(routes!(costs::delete_marker))
+        .routes(routes!(channel_rules::get_rules, channel_rules::put_rules))
+        .routes(routes!(channel_rules::test_touch))
         .routes(routes!(openapi::spec))
 }
 

@@ -13,8 +13,10 @@ use crate::state::AppState;
 
 mod accounts;
 mod campaigns;
+mod channel_rules;
 pub mod chart;
 mod common;
+mod costs;
 mod duplicates;
 mod followup;
 mod form_builder;
@@ -122,6 +124,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("routing.html", include_str!("../../templates/routing.html")),
     ("reps.html", include_str!("../../templates/reps.html")),
     ("rep.html", include_str!("../../templates/rep.html")),
+    ("costs.html", include_str!("../../templates/costs.html")),
+    (
+        "channel_rules.html",
+        include_str!("../../templates/channel_rules.html"),
+    ),
     (
         "followup.html",
         include_str!("../../templates/followup.html"),
@@ -324,6 +331,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/reports/roi", get(measurement::roi))
         .route("/reports/roi.csv", get(measurement::roi_download))
+        .route("/costs", get(costs::page).post(costs::add))
+        .route("/costs.csv", get(costs::csv_download))
+        .route("/costs/import", post(costs::import))
+        .route("/costs/{id}/delete", post(costs::delete))
+        .route("/markers", post(costs::add_marker))
+        .route("/markers/{id}/delete", post(costs::delete_marker))
+        .route(
+            "/channel-rules",
+            get(channel_rules::page).post(channel_rules::save),
+        )
         .route("/reports/followup", get(followup::page))
         .route("/reports/followup.csv", get(followup::csv_download))
         .route("/accounts", get(accounts::list))

@@ -3,6 +3,7 @@
 //! database: an SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod api;
+mod costs;
 mod duplicates;
 mod forms;
 mod hubspot;

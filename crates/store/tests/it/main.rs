@@ -3,6 +3,7 @@
 
 mod attribution;
 mod capture;
+mod costs;
 mod duplicate_merges;
 mod duplicates;
 mod inbox;
