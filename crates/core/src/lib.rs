@@ -15,6 +15,7 @@ pub mod export;
 pub mod filter;
 pub mod followup;
 pub mod form;
+pub mod funnel;
 pub mod import;
 pub mod lead_features;
 pub mod lifecycle;
