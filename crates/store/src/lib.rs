@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod directory;
 pub mod duplicates;
 pub mod forms;
+pub mod funnel;
 pub mod import;
 pub mod imports;
 pub mod jobs;

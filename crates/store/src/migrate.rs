@@ -24,6 +24,7 @@ const SQLITE: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_measurement.sql"),
     ),
+    (17, include_str!("../migrations/sqlite/0017_funnel.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -48,6 +49,7 @@ const POSTGRES: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/postgres/0014_measurement.sql"),
     ),
+    (17, include_str!("../migrations/postgres/0017_funnel.sql")),
 ];
 
 /// An arbitrary constant naming Leadline's migration lock.

@@ -69,13 +69,16 @@ pub struct QualityRow {
     pub flag: Option<Flag>,
 }
 
-/// A disqualification reason as counted: trimmed, lower case, runs of spaces, dashes and
-/// underscores made one `_` (so "No budget", "no-budget" and `no_budget` are one reason);
-/// an empty reason is `(none given)`.
+/// A disqualification reason as counted: the detail in parentheses and a label before the
+/// last `:` dropped (`disqualified by rules: student (academic domain x.edu)` is `student`),
+/// lower case, runs of spaces, dashes and underscores made one `_` (so "No budget",
+/// "no-budget" and `no_budget` are one reason); an empty reason is `(none given)`.
 pub fn normalise_reason(reason: Option<&str>) -> String {
+    let text = reason.unwrap_or("");
+    let text = text.split('(').next().unwrap_or("");
+    let text = text.rsplit(':').next().unwrap_or("");
     let mut out = String::new();
-    for word in reason
-        .unwrap_or("")
+    for word in text
         .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
         .filter(|w| !w.is_empty())
     {

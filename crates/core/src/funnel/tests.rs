@@ -101,6 +101,12 @@ fn reasons_are_normalised_to_one_spelling() {
     assert_eq!(normalise_reason(Some(" No  budget ")), "no_budget");
     assert_eq!(normalise_reason(Some("no-budget")), "no_budget");
     assert_eq!(normalise_reason(Some("NO_BUDGET")), "no_budget");
+    assert_eq!(
+        normalise_reason(Some(
+            "disqualified by rules: student (academic domain x.edu)"
+        )),
+        "student"
+    );
     assert_eq!(normalise_reason(None), "(none given)");
     assert_eq!(normalise_reason(Some("  ")), "(none given)");
 }

@@ -4,6 +4,7 @@
 mod capture;
 mod duplicate_merges;
 mod duplicates;
+mod funnel;
 mod inbox;
 mod jobs;
 mod lead_search;
