@@ -9,6 +9,7 @@ pub mod opportunities;
 pub mod policy;
 pub mod rep;
 pub mod report;
+pub mod report_funnel;
 pub mod routing;
 pub mod score;
 pub mod segments;

@@ -13,6 +13,15 @@ pub enum ReportCommand {
     /// month or rejection reason (`--by reason`); `--never-touched` lists the leads nobody
     /// followed up.
     Followup(FollowupArgs),
+    /// Leads reaching each stage subscriber → customer, stage-to-stage rates and velocity,
+    /// by cohort `month`, `source` or `campaign`.
+    Funnel(super::report_funnel::FunnelArgs),
+    /// Lead quality per source channel or campaign: disqualified (and why), MQL/SQL/win
+    /// rates, revenue and cost per lead; flags cheap and good leads.
+    Sources(super::report_funnel::SourcesArgs),
+    /// Leads exposed to a campaign or channel against the others of the period: conversion
+    /// with 95 % intervals and a verdict that calls noise noise.
+    Compare(super::report_funnel::CompareArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -59,6 +68,9 @@ fn parse_time(text: &str) -> Result<i64, String> {
 pub async fn run(store: Store, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ReportCommand::Followup(a) => followup(store, a).await,
+        ReportCommand::Funnel(a) => super::report_funnel::funnel(store, a).await,
+        ReportCommand::Sources(a) => super::report_funnel::sources(store, a).await,
+        ReportCommand::Compare(a) => super::report_funnel::compare(store, a).await,
     }
 }
 

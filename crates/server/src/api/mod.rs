@@ -12,6 +12,7 @@ use crate::state::AppState;
 pub(crate) mod assignments;
 pub(crate) mod directory;
 pub(crate) mod duplicates;
+pub(crate) mod funnel;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub mod openapi;
@@ -85,6 +86,9 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reps::get_one, reps::update))
         .routes(routes!(reps::get_calendar, reps::put_calendar))
         .routes(routes!(reps::followup_api))
+        .routes(routes!(funnel::funnel_api))
+        .routes(routes!(funnel::sources_api))
+        .routes(routes!(funnel::compare_api))
         .routes(routes!(assignments::list))
         .routes(routes!(assignments::accept))
         .routes(routes!(assignments::reject))

@@ -19,6 +19,7 @@ mod duplicates;
 mod followup;
 mod form_builder;
 mod forms;
+mod funnel_pages;
 mod imports;
 mod inbox;
 mod leads;
@@ -124,6 +125,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "followup.html",
         include_str!("../../templates/followup.html"),
+    ),
+    ("funnel.html", include_str!("../../templates/funnel.html")),
+    ("sources.html", include_str!("../../templates/sources.html")),
+    ("compare.html", include_str!("../../templates/compare.html")),
+    (
+        "funnel_controls.html",
+        include_str!("../../templates/funnel_controls.html"),
     ),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     (
@@ -307,6 +315,21 @@ pub fn routes() -> Router<AppState> {
         .route("/reps/{id}", get(reps::detail).post(reps::save))
         .route("/reports/followup", get(followup::page))
         .route("/reports/followup.csv", get(followup::csv_download))
+        .route("/reports/funnel", get(funnel_pages::funnel))
+        .route(
+            "/reports/funnel.csv",
+            get(funnel_pages::funnel_csv_download),
+        )
+        .route("/reports/sources", get(funnel_pages::sources))
+        .route(
+            "/reports/sources.csv",
+            get(funnel_pages::sources_csv_download),
+        )
+        .route("/reports/compare", get(funnel_pages::compare))
+        .route(
+            "/reports/compare.csv",
+            get(funnel_pages::compare_csv_download),
+        )
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/duplicates", get(duplicates::list))
