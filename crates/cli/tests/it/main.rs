@@ -5,6 +5,7 @@ mod attribution;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
+mod funnel;
 mod lead_management;
 mod opportunities;
 mod reliability;

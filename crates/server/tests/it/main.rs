@@ -5,6 +5,7 @@
 mod api;
 mod duplicates;
 mod forms;
+mod funnel;
 mod hubspot;
 mod identity;
 mod ingest;
