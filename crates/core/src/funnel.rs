@@ -10,7 +10,7 @@
 pub mod compare;
 pub mod period;
 pub mod quality;
-mod velocity;
+pub mod velocity;
 
 #[cfg(test)]
 mod tests;
@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::stage::Stage;
-pub use velocity::{StepVelocity, Velocity, velocity};
+pub use velocity::{StepVelocity, Velocity, velocity, velocity_from_hours};
 
 /// The funnel's stages in order (the forward lifecycle stages).
 pub const STAGES: [Stage; 7] = [
@@ -218,14 +218,39 @@ pub fn fraction(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.4}")).unwrap_or_default()
 }
 
+/// Leads alike for every report (same group keys, furthest stage, disqualification reason)
+/// counted together: the database sums them so a million leads arrive as a few thousand
+/// tallies. `lead.won_minor` is the group's total.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub lead: LeadMilestones,
+    pub leads: u64,
+}
+
+/// One tally per lead (for callers holding single leads).
+pub fn tallies(leads: &[LeadMilestones]) -> Vec<Tally> {
+    leads
+        .iter()
+        .map(|l| Tally {
+            lead: l.clone(),
+            leads: 1,
+        })
+        .collect()
+}
+
 /// The funnel grouped `by`, rows in key order (months ascending), then the `total` row.
 pub fn funnel(leads: &[LeadMilestones], by: By) -> Vec<FunnelRow> {
+    funnel_of(&tallies(leads), by)
+}
+
+/// [`funnel`] over tallies.
+pub fn funnel_of(tallies: &[Tally], by: By) -> Vec<FunnelRow> {
     let mut groups: BTreeMap<String, [u64; 7]> = BTreeMap::new();
     let mut total = [0u64; 7];
-    for lead in leads {
-        let f = lead.furthest();
-        groups.entry(by.key(lead)).or_default()[f] += 1;
-        total[f] += 1;
+    for t in tallies {
+        let f = t.lead.furthest();
+        groups.entry(by.key(&t.lead)).or_default()[f] += t.leads;
+        total[f] += t.leads;
     }
     let mut rows: Vec<FunnelRow> = groups
         .into_iter()

@@ -168,9 +168,8 @@ pub async fn funnel(store: Store, a: FunnelArgs) -> anyhow::Result<ExitCode> {
         to,
         source: a.source,
     };
-    let leads = store.funnel_leads(&scope).await?;
-    let rows = funnel::funnel(&leads, by);
-    let velocity = funnel::velocity(&leads);
+    let rows = funnel::funnel_of(&store.funnel_tallies(&scope, by).await?, by);
+    let velocity = store.funnel_velocity(&scope).await?;
     let json = serde_json::json!({"by": by.as_str(), "from": leadline_core::time::rfc3339(from),
         "to": leadline_core::time::rfc3339(to), "rows": rows, "velocity": velocity});
     print(
@@ -207,15 +206,14 @@ pub async fn sources(store: Store, a: SourcesArgs) -> anyhow::Result<ExitCode> {
         SourcesBy::Channel => By::Source,
         SourcesBy::Campaign => By::Campaign,
     };
-    let leads = store
-        .funnel_leads(&FunnelScope {
-            from,
-            to,
-            source: None,
-        })
-        .await?;
+    let scope = FunnelScope {
+        from,
+        to,
+        source: None,
+    };
+    let tallies = store.funnel_tallies(&scope, by).await?;
     let costs = store.funnel_costs(by, from, to).await?;
-    let rows = quality::quality(&leads, by, &costs);
+    let rows = quality::quality_of(&tallies, by, &costs);
     let mut head: Vec<String> = quality::COLUMNS.iter().map(|c| (*c).to_owned()).collect();
     head[0] = if by == By::Source {
         "channel"

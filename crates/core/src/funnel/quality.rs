@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::{By, LeadMilestones, TOTAL, fraction, ratio};
+use super::{By, LeadMilestones, TOTAL, Tally, fraction, ratio};
 use crate::stage::Stage;
 
 /// Reasons listed per row, most frequent first.
@@ -106,18 +106,18 @@ struct Acc {
 }
 
 impl Acc {
-    fn add(&mut self, l: &LeadMilestones) {
-        self.leads += 1;
+    fn add(&mut self, l: &LeadMilestones, n: u64) {
+        self.leads += n;
         if l.disqualified_at.is_some() {
-            self.disqualified += 1;
+            self.disqualified += n;
             *self
                 .reasons
                 .entry(normalise_reason(l.disqualified_reason.as_deref()))
-                .or_default() += 1;
+                .or_default() += n;
         }
-        self.mql += u64::from(l.reached(Stage::Mql));
-        self.sql += u64::from(l.reached(Stage::Sql));
-        self.won += u64::from(l.reached(Stage::Customer));
+        self.mql += n * u64::from(l.reached(Stage::Mql));
+        self.sql += n * u64::from(l.reached(Stage::Sql));
+        self.won += n * u64::from(l.reached(Stage::Customer));
         self.revenue += l.won_minor;
     }
 
@@ -153,11 +153,19 @@ impl Acc {
 /// by cohort month), rows by key then `total`. `costs` maps a group's key to its cost in the
 /// period; a group without an entry has no cost figures (unknown, not zero).
 pub fn quality(leads: &[LeadMilestones], by: By, costs: &HashMap<String, i64>) -> Vec<QualityRow> {
+    quality_of(&super::tallies(leads), by, costs)
+}
+
+/// [`quality`] over tallies.
+pub fn quality_of(tallies: &[Tally], by: By, costs: &HashMap<String, i64>) -> Vec<QualityRow> {
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     let mut total = Acc::default();
-    for l in leads {
-        groups.entry(by.key(l)).or_default().add(l);
-        total.add(l);
+    for t in tallies {
+        groups
+            .entry(by.key(&t.lead))
+            .or_default()
+            .add(&t.lead, t.leads);
+        total.add(&t.lead, t.leads);
     }
     let n_groups = groups.len().max(1) as f64;
     let mean_leads = total.leads as f64 / n_groups;

@@ -290,7 +290,35 @@ fn arb_lead() -> impl Strategy<Value = LeadMilestones> {
         })
 }
 
+#[test]
+fn weighted_quantiles_equal_the_expanded_ones() {
+    let pairs = [(1.0, 2), (3.0, 1), (10.0, 3)];
+    let expanded = [1.0, 1.0, 3.0, 10.0, 10.0, 10.0];
+    for q in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        assert_eq!(
+            velocity::weighted_quantile(&pairs, q),
+            velocity::quantile(&expanded, q)
+        );
+    }
+    // 48 h twice and 72 h once for lead → MQL: median 2 days, p75 2.5 days.
+    let v = velocity_from_hours(&[(1, 72, 1), (1, 48, 2), (6, 240, 1)]);
+    assert_eq!((v.steps[1].leads, v.steps[1].median_days), (3, Some(2.0)));
+    assert_eq!(v.steps[1].p75_days, Some(2.5));
+    assert_eq!(v.to_close.median_days, Some(10.0));
+}
+
 proptest! {
+    #[test]
+    fn tallies_give_the_same_reports_as_single_leads(leads in proptest::collection::vec(arb_lead(), 0..40), n in 1u64..4) {
+        // Every lead counted n times, as one tally, equals the leads repeated n times.
+        let repeated: Vec<LeadMilestones> = leads.iter().flat_map(|l| std::iter::repeat_n(l.clone(), n as usize)).collect();
+        let tallied: Vec<Tally> = leads.iter().map(|l| Tally { lead: LeadMilestones { won_minor: l.won_minor * n as i64, ..l.clone() }, leads: n }).collect();
+        for by in [By::Month, By::Source, By::Campaign] {
+            prop_assert_eq!(funnel(&repeated, by), funnel_of(&tallied, by));
+            prop_assert_eq!(quality::quality(&repeated, by, &HashMap::new()), quality::quality_of(&tallied, by, &HashMap::new()));
+        }
+    }
+
     #[test]
     fn counts_never_grow_and_rates_stay_in_unit_range(leads in proptest::collection::vec(arb_lead(), 0..60)) {
         for by in [By::Month, By::Source, By::Campaign] {

@@ -113,19 +113,23 @@ pub(crate) async fn funnel_report(
             .ok_or_else(|| ApiError::invalid("by", "`by` must be month, source or campaign"))?,
     };
     let scope = scope(q, now)?;
-    let leads = st.store.funnel_leads(&scope).await?;
+    let rows = funnel::funnel_of(&st.store.funnel_tallies(&scope, by).await?, by);
+    let trend = if by == By::Month {
+        Vec::new()
+    } else {
+        funnel::funnel_of(
+            &st.store.funnel_tallies(&scope, By::Month).await?,
+            By::Month,
+        )
+    };
     Ok(FunnelReport {
         by: by.as_str().into(),
         from: rfc3339(scope.from),
         to: rfc3339(scope.to),
+        velocity: st.store.funnel_velocity(&scope).await?,
         source: scope.source,
-        rows: funnel::funnel(&leads, by),
-        velocity: funnel::velocity(&leads),
-        trend: if by == By::Month {
-            Vec::new()
-        } else {
-            funnel::funnel(&leads, By::Month)
-        },
+        rows,
+        trend,
     })
 }
 
@@ -150,7 +154,7 @@ pub(crate) async fn sources_report(
         Some(_) => return Err(ApiError::invalid("by", "`by` must be channel or campaign")),
     };
     let scope = scope(q, now)?;
-    let leads = st.store.funnel_leads(&scope).await?;
+    let tallies = st.store.funnel_tallies(&scope, by).await?;
     let costs = st.store.funnel_costs(by, scope.from, scope.to).await?;
     Ok(SourcesReport {
         by: if by == By::Source {
@@ -161,7 +165,7 @@ pub(crate) async fn sources_report(
         .into(),
         from: rfc3339(scope.from),
         to: rfc3339(scope.to),
-        rows: quality::quality(&leads, by, &costs),
+        rows: quality::quality_of(&tallies, by, &costs),
     })
 }
 

@@ -181,6 +181,22 @@ async fn funnel_counts_the_periods_leads_by_source_with_jumps_passing_earlier_st
         "l2: opportunity → customer"
     );
     assert_eq!(v.to_close.median_days, Some(10.0));
+    let hv = db.store.funnel_velocity(&january()).await.unwrap();
+    assert_eq!(hv, v, "whole days read to the hour give the same figures");
+    for by in [By::Month, By::Source, By::Campaign] {
+        let tallies = db.store.funnel_tallies(&january(), by).await.unwrap();
+        assert_eq!(
+            funnel::funnel_of(&tallies, by),
+            funnel::funnel(&leads, by),
+            "{by:?}"
+        );
+        let none = HashMap::new();
+        assert_eq!(
+            quality::quality_of(&tallies, by, &none),
+            quality::quality(&leads, by, &none),
+            "{by:?}"
+        );
+    }
     let only = FunnelScope {
         source: Some("webinar".into()),
         ..january()
