@@ -46,6 +46,9 @@ type Row = (
     i64,
 );
 
+/// Key, furthest stage, disqualified (0/1), reason, leads, won revenue.
+type TallyRow = (Option<String>, i64, i64, Option<String>, i64, i64);
+
 /// Won revenue of the lead's won deals; only customers have any, so the lookup runs for them.
 const WON: &str = "CASE WHEN l.customer_at IS NULL AND l.stage <> 'customer' THEN 0 ELSE \
     (SELECT CAST(COALESCE(SUM(COALESCE(o.won_amount_minor, o.amount_minor)), 0) AS BIGINT) \
@@ -154,13 +157,12 @@ impl Store {
              COUNT(*) AS n, CAST(COALESCE(SUM({WON}), 0) AS BIGINT) AS won \
              FROM leads l WHERE {SCOPE} GROUP BY 1, 2, 3, 4"
         );
-        let rows: Vec<(Option<String>, i64, i64, Option<String>, i64, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(scope.from)
-                .bind(scope.to)
-                .bind(scope.source.clone().unwrap_or_default())
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<TallyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(scope.from)
+            .bind(scope.to)
+            .bind(scope.source.clone().unwrap_or_default())
+            .fetch_all(&self.pool)
+            .await?;
         let names = match by {
             By::Campaign => self.campaign_names().await?,
             _ => HashMap::new(),
