@@ -17,6 +17,7 @@ pub mod export;
 pub mod filter;
 pub mod followup;
 pub mod form;
+pub mod funnel;
 pub mod import;
 pub mod journey;
 pub mod lead_features;

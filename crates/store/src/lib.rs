@@ -14,6 +14,7 @@ pub mod costs;
 pub mod directory;
 pub mod duplicates;
 pub mod forms;
+pub mod funnel;
 pub mod import;
 pub mod imports;
 pub mod jobs;

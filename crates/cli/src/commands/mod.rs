@@ -12,6 +12,7 @@ pub mod policy;
 pub mod rep;
 pub mod report;
 pub mod report_measure;
+pub mod report_funnel;
 pub mod routing;
 pub mod score;
 pub mod segments;

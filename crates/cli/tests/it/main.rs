@@ -7,6 +7,7 @@ mod costs;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
+mod funnel;
 mod lead_management;
 mod opportunities;
 mod reliability;

@@ -14,6 +14,7 @@ pub(crate) mod channel_rules;
 pub(crate) mod costs;
 pub(crate) mod directory;
 pub(crate) mod duplicates;
+pub(crate) mod funnel;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub(crate) mod measurement;
@@ -90,6 +91,9 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reps::followup_api))
         .routes(routes!(measurement::attribution_api))
         .routes(routes!(measurement::roi_api))
+        .routes(routes!(funnel::funnel_api))
+        .routes(routes!(funnel::sources_api))
+        .routes(routes!(funnel::compare_api))
         .routes(routes!(assignments::list))
         .routes(routes!(assignments::accept))
         .routes(routes!(assignments::reject))

@@ -21,6 +21,7 @@ mod duplicates;
 mod followup;
 mod form_builder;
 mod forms;
+mod funnel_pages;
 mod imports;
 mod inbox;
 mod leads;
@@ -142,6 +143,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "attribution.html",
         include_str!("../../templates/attribution.html"),
+    ("funnel.html", include_str!("../../templates/funnel.html")),
+    ("sources.html", include_str!("../../templates/sources.html")),
+    ("compare.html", include_str!("../../templates/compare.html")),
+    (
+        "funnel_controls.html",
+        include_str!("../../templates/funnel_controls.html"),
     ),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     (
@@ -343,6 +350,21 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/reports/followup", get(followup::page))
         .route("/reports/followup.csv", get(followup::csv_download))
+        .route("/reports/funnel", get(funnel_pages::funnel))
+        .route(
+            "/reports/funnel.csv",
+            get(funnel_pages::funnel_csv_download),
+        )
+        .route("/reports/sources", get(funnel_pages::sources))
+        .route(
+            "/reports/sources.csv",
+            get(funnel_pages::sources_csv_download),
+        )
+        .route("/reports/compare", get(funnel_pages::compare))
+        .route(
+            "/reports/compare.csv",
+            get(funnel_pages::compare_csv_download),
+        )
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/duplicates", get(duplicates::list))

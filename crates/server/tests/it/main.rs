@@ -6,6 +6,7 @@ mod api;
 mod costs;
 mod duplicates;
 mod forms;
+mod funnel;
 mod hubspot;
 mod identity;
 mod ingest;

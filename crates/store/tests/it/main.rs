@@ -6,6 +6,7 @@ mod capture;
 mod costs;
 mod duplicate_merges;
 mod duplicates;
+mod funnel;
 mod inbox;
 mod jobs;
 mod lead_search;
