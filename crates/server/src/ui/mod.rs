@@ -143,6 +143,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "attribution.html",
         include_str!("../../templates/attribution.html"),
+    ),
     ("funnel.html", include_str!("../../templates/funnel.html")),
     ("sources.html", include_str!("../../templates/sources.html")),
     ("compare.html", include_str!("../../templates/compare.html")),
