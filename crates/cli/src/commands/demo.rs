@@ -80,7 +80,7 @@ pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(Str
             Ok(created) => {
                 for (day, amount) in &c.costs {
                     store
-                        .add_campaign_cost(&created.id, *day, *amount, None)
+                        .add_campaign_cost(&created.id, *day, scaled_cost(*amount, leads), None)
                         .await?;
                 }
             }
@@ -100,7 +100,7 @@ pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(Str
         }
     }
     routing(store, now).await?;
-    super::demo_measurement::add(store, now).await?;
+    super::demo_measurement::add(store, leads, now).await?;
     capture_events(store, seed, leads, now).await?;
     sales_outcomes(store, seed, now).await?;
     let routed = store.route_pending(leadline_store::now_ms(), 1_000).await?;
@@ -178,14 +178,15 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
                 l.fit_score.unwrap_or(0),
                 l.engagement_score.unwrap_or(0),
             );
-            moves.push((l.id.clone(), key, l.created_at, steps));
+            let is_mql = l.stage == Stage::Mql.as_str();
+            moves.push((l.id.clone(), key, l.created_at, is_mql, steps));
         }
         match page.next_cursor() {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
-    for (i, (id, key, created, steps)) in moves.into_iter().enumerate() {
+    for (i, (id, key, created, is_mql, steps)) in moves.into_iter().enumerate() {
         let rep = reps.get(i % reps.len().max(1)).map(String::as_str);
         for step in &steps {
             let at = created + step.days_after * DAY;
@@ -193,6 +194,14 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
                 break;
             }
             match step.stage {
+                // The rules made it an MQL already (today); the handover is not told twice.
+                Stage::Mql if is_mql => {}
+                // The rules handed it over, not a rep.
+                Stage::Mql => {
+                    store
+                        .change_stage(&id, step.stage, None, step.reason, at)
+                        .await?;
+                }
                 // The deal's story makes the lead a customer when it is won.
                 Stage::Customer => break,
                 Stage::Opportunity => {
@@ -214,6 +223,14 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
 }
 
 const DAY: i64 = 86_400_000;
+
+/// The demo's spend at its size: the company's budgets are set for [`DEFAULT_LEADS`] people,
+/// and a bigger demo company meets more people because it spends more, so cost per lead (and
+/// ROI) reads the same at any `--leads`.
+pub(crate) fn scaled_cost(amount_minor: i64, leads: usize) -> i64 {
+    let scaled = i128::from(amount_minor) * leads as i128 / DEFAULT_LEADS as i128;
+    i64::try_from(scaled).unwrap_or(i64::MAX)
+}
 
 /// Converts the lead into a deal at `at` and plays the deal's story (`demo::deal_plan`)
 /// up to `now`: open ones at every stage, won ones (the lead becomes a customer), lost

@@ -7,7 +7,7 @@ use leadline_store::costs::NewCost;
 use leadline_store::markers::NewMarker;
 
 /// Adds the demo's dozen markers and the SEO retainer unless markers exist already.
-pub async fn add(store: &Store, now: i64) -> anyhow::Result<()> {
+pub async fn add(store: &Store, leads: usize, now: i64) -> anyhow::Result<()> {
     if !store.markers_between(i64::MIN, i64::MAX).await?.is_empty() {
         return Ok(());
     }
@@ -28,7 +28,7 @@ pub async fn add(store: &Store, now: i64) -> anyhow::Result<()> {
         let new = NewCost {
             channel: Some(c.channel),
             day: c.day,
-            amount_minor: c.amount_minor,
+            amount_minor: super::demo::scaled_cost(c.amount_minor, leads),
             note: Some(c.note.into()),
             ..NewCost::default()
         };

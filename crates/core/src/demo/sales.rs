@@ -15,7 +15,8 @@ pub struct SalesStep {
 }
 
 /// The sales history of a lead, from its email key (stable across runs), fit and
-/// engagement points; empty for most leads.
+/// engagement points; empty for most leads. It starts with the MQL handover, so the funnel
+/// and the MQL reports have a past.
 pub fn sales_history(seed: u64, email_key: &str, fit: i64, engagement: i64) -> Vec<SalesStep> {
     let stream = email_key.bytes().fold(0u64, |h, b| mix(h ^ u64::from(b)));
     let mut rng = Rng::new(seed ^ 0x5A1E5, stream);
@@ -23,14 +24,30 @@ pub fn sales_history(seed: u64, email_key: &str, fit: i64, engagement: i64) -> V
     let signal = (fit + engagement).clamp(0, 200);
     let accept = (20 + signal * 4).min(900) as u32;
     if !rng.chance(accept) {
+        // Some leads sales never took reached MQL all the same, and went back to nurture.
+        if signal >= 60 && rng.chance(400) {
+            let day = rng.range(3, 30);
+            return vec![
+                handed_over(day),
+                SalesStep {
+                    stage: Stage::Recycled,
+                    days_after: day + rng.range(5, 21),
+                    reason: "No response after three attempts",
+                },
+            ];
+        }
         return Vec::new();
     }
     let mut day = rng.range(2, 15);
-    let mut steps = vec![SalesStep {
-        stage: Stage::Sal,
-        days_after: day,
-        reason: "Accepted after a discovery call",
-    }];
+    // Marketing handed the lead over the day before sales accepted it.
+    let mut steps = vec![
+        handed_over(day - 1),
+        SalesStep {
+            stage: Stage::Sal,
+            days_after: day,
+            reason: "Accepted after a discovery call",
+        },
+    ];
     let qualify = (300 + fit * 6).min(850) as u32;
     if !rng.chance(qualify) {
         day += rng.range(5, 20);
@@ -62,6 +79,15 @@ pub fn sales_history(seed: u64, email_key: &str, fit: i64, engagement: i64) -> V
         });
     }
     steps
+}
+
+/// The MQL step: the lead's score crossed the threshold and marketing handed it to sales.
+fn handed_over(days_after: i64) -> SalesStep {
+    SalesStep {
+        stage: Stage::Mql,
+        days_after,
+        reason: "Sales-ready: score crossed the MQL threshold",
+    }
 }
 
 #[cfg(test)]
