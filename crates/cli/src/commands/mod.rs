@@ -7,6 +7,7 @@ pub mod duplicates;
 pub mod import;
 pub mod opportunities;
 pub mod policy;
+pub mod progress;
 pub mod rep;
 pub mod report;
 pub mod routing;

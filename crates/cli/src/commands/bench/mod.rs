@@ -1,4 +1,4 @@
-//! `leadline bench ingest|import|list|segment|rescore`: performance goals as measurements.
+//! `leadline bench ingest|import|list|segment|rescore|route|score|duplicates|reports`: performance goals as measurements.
 //!
 //! Every bench measures Leadline and, in the same run, a reference (the same rows written or
 //! read with bare SQL), and prints both with their ratio, so a number means something on any
@@ -22,6 +22,7 @@ mod ingest;
 mod list;
 mod raw;
 mod report;
+mod reports;
 mod rescore;
 mod route;
 mod score;
@@ -56,6 +57,8 @@ enum Bench {
     Score(score::Args),
     /// A duplicate scan over a large database with planted duplicates: time and recall.
     Duplicates(duplicates::Args),
+    /// Every report over the 1M-lead demo database, against bare scans of the same tables.
+    Reports(reports::Args),
 }
 
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
@@ -71,6 +74,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Rescore(a) => rescore::run(&target, a).await?,
         Bench::Score(a) => score::run(&target, a).await?,
         Bench::Duplicates(a) => duplicates::run(&target, a).await?,
+        Bench::Reports(a) => reports::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
