@@ -54,7 +54,8 @@ enum Command {
     Segment(commands::segments::SegmentCommand),
     /// Export leads (all, or a segment's) as CSV.
     Export(commands::segments::ExportArgs),
-    /// Reports: `followup` (did sales accept and touch the leads in time?).
+    /// Reports: `followup` (did sales accept and touch the leads in time?), `attribution`
+    /// (credit by channel or campaign), `roi` (cost against what it produced).
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
     /// Routing rules: show them, set them from a `[[routing]]` TOML file, preview a lead.

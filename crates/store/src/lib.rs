@@ -4,6 +4,7 @@
 //! epoch milliseconds and JSON is text, so one SQL string serves both engines. Where the
 //! engines differ (row locking, bulk paths) the two variants sit side by side.
 
+pub mod attribution;
 mod capture;
 #[macro_use]
 mod db;

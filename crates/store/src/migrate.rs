@@ -24,6 +24,10 @@ const SQLITE: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_measurement.sql"),
     ),
+    (
+        16,
+        include_str!("../migrations/sqlite/0016_attribution.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -47,6 +51,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         14,
         include_str!("../migrations/postgres/0014_measurement.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_attribution.sql"),
     ),
 ];
 

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod progress;
 pub mod rep;
 pub mod report;
+pub mod report_measure;
 pub mod routing;
 pub mod score;
 pub mod segments;

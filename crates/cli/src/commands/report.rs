@@ -13,6 +13,12 @@ pub enum ReportCommand {
     /// month or rejection reason (`--by reason`); `--never-touched` lists the leads nobody
     /// followed up.
     Followup(FollowupArgs),
+    /// Which channels or campaigns get the credit for leads, MQLs, opportunities or revenue
+    /// in a period, under one model or all side by side, with the self-reported channel.
+    Attribution(super::report_measure::AttributionArgs),
+    /// Campaign ROI: cost, attributed leads to customers, cost per stage, pipeline, revenue
+    /// and ROI by campaign or channel.
+    Roi(super::report_measure::RoiArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -59,6 +65,8 @@ fn parse_time(text: &str) -> Result<i64, String> {
 pub async fn run(store: Store, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ReportCommand::Followup(a) => followup(store, a).await,
+        ReportCommand::Attribution(a) => super::report_measure::attribution(store, a).await,
+        ReportCommand::Roi(a) => super::report_measure::roi(store, a).await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod attribution;
+mod bench_attribution;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
@@ -9,6 +10,7 @@ mod lead_management;
 mod opportunities;
 mod reliability;
 mod rep_day;
+mod report_measure;
 mod routing;
 mod scale_out;
 mod score;

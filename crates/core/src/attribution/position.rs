@@ -80,6 +80,15 @@ pub(super) fn attribute(paths: &PathSet, model: &Model) -> Attribution {
     }
 }
 
+/// The weights of one path's touches under a position model (`touches` are channel ids,
+/// `direct[id]` whether that channel is direct), summing to 1; the product's journeys use
+/// this for the models whose anchors need no times (first, last, linear, U-shaped…).
+pub fn path_weights(model: &Model, touches: &[u32], direct: &[bool]) -> Vec<f64> {
+    let mut out = Vec::new();
+    weights(model, touches, direct, &mut out);
+    out
+}
+
 /// The weights of a path's touches under `model` into `out` (resized to the path).
 fn weights(model: &Model, touches: &[u32], direct: &[bool], out: &mut Vec<f64>) {
     let n = touches.len();

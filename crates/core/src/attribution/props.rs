@@ -92,7 +92,13 @@ proptest! {
         let set = build(&rows);
         let a = shapley::attribute(&set, 50, 7);
         let c: f64 = a.channels.iter().map(|r| r.conversions).sum();
+        let v: f64 = a.channels.iter().map(|r| r.value).sum();
         prop_assert!(close(c, set.total_conversions()), "{c}");
+        prop_assert!(close(v, set.total_value()), "value {v} vs {}", set.total_value());
+        // sampled (more than 15 channels) or exact, the bound says which
+        let sampled = set.channels().len() > shapley::EXACT_MAX_CHANNELS;
+        prop_assert_eq!(a.error_bound.is_some(), sampled);
+        prop_assert!(a.error_bound.unwrap_or(0.0) >= 0.0);
     }
 
     #[test]

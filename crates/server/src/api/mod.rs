@@ -14,6 +14,7 @@ pub(crate) mod directory;
 pub(crate) mod duplicates;
 pub(crate) mod leads;
 pub(crate) mod marketing;
+pub(crate) mod measurement;
 pub mod openapi;
 pub(crate) mod opportunities;
 pub(crate) mod rep_day;
@@ -85,6 +86,8 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reps::get_one, reps::update))
         .routes(routes!(reps::get_calendar, reps::put_calendar))
         .routes(routes!(reps::followup_api))
+        .routes(routes!(measurement::attribution_api))
+        .routes(routes!(measurement::roi_api))
         .routes(routes!(assignments::list))
         .routes(routes!(assignments::accept))
         .routes(routes!(assignments::reject))

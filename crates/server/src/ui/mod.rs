@@ -22,6 +22,7 @@ mod forms;
 mod imports;
 mod inbox;
 mod leads;
+mod measurement;
 mod opportunities;
 mod opportunity_parts;
 mod rep_actions;
@@ -124,6 +125,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "followup.html",
         include_str!("../../templates/followup.html"),
+    ),
+    (
+        "report_controls.html",
+        include_str!("../../templates/report_controls.html"),
+    ),
+    ("reports.html", include_str!("../../templates/reports.html")),
+    ("roi.html", include_str!("../../templates/roi.html")),
+    (
+        "attribution.html",
+        include_str!("../../templates/attribution.html"),
     ),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     (
@@ -305,6 +316,14 @@ pub fn routes() -> Router<AppState> {
         .route("/reps", get(reps::list))
         .route("/reps/team_calendar", post(reps::save_team))
         .route("/reps/{id}", get(reps::detail).post(reps::save))
+        .route("/reports", get(measurement::overview))
+        .route("/reports/attribution", get(measurement::attribution))
+        .route(
+            "/reports/attribution.csv",
+            get(measurement::attribution_download),
+        )
+        .route("/reports/roi", get(measurement::roi))
+        .route("/reports/roi.csv", get(measurement::roi_download))
         .route("/reports/followup", get(followup::page))
         .route("/reports/followup.csv", get(followup::csv_download))
         .route("/accounts", get(accounts::list))

@@ -11,6 +11,7 @@ mod ingest;
 mod opportunities;
 mod opportunity_pages;
 mod rep_day;
+mod reports;
 mod routing;
 mod scoring;
 mod support;

@@ -1,6 +1,7 @@
 //! Store contract tests: run on SQLite always, and on PostgreSQL when `TEST_DATABASE_URL`
 //! is set (each test gets a fresh database).
 
+mod attribution;
 mod capture;
 mod duplicate_merges;
 mod duplicates;

@@ -1,4 +1,4 @@
-//! `leadline bench ingest|import|list|segment|rescore|route|score|duplicates|reports`: performance goals as measurements.
+//! `leadline bench ingest|import|list|segment|rescore|…`: performance goals as measurements.
 //!
 //! Every bench measures Leadline and, in the same run, a reference (the same rows written or
 //! read with bare SQL), and prints both with their ratio, so a number means something on any
@@ -14,6 +14,7 @@ use std::str::FromStr;
 use anyhow::{Context, bail};
 use leadline_store::{Backend, Store};
 
+mod attribution;
 mod duplicates;
 mod events;
 mod http;
@@ -57,6 +58,8 @@ enum Bench {
     Score(score::Args),
     /// A duplicate scan over a large database with planted duplicates: time and recall.
     Duplicates(duplicates::Args),
+    /// `leadline attribution` on generated path files against channelattribution 2.2.5.
+    Attribution(attribution::Args),
     /// Every report over the 1M-lead demo database, against bare scans of the same tables.
     Reports(reports::Args),
 }
@@ -64,7 +67,9 @@ enum Bench {
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
 pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(db)?;
-    eprintln!("bench database: {}", target.describe());
+    if !matches!(args.bench, Bench::Attribution(_)) {
+        eprintln!("bench database: {}", target.describe());
+    }
     let report = match args.bench {
         Bench::Ingest(a) => ingest::run(&target, a).await?,
         Bench::Import(a) => import::run(&target, a).await?,
@@ -74,6 +79,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Rescore(a) => rescore::run(&target, a).await?,
         Bench::Score(a) => score::run(&target, a).await?,
         Bench::Duplicates(a) => duplicates::run(&target, a).await?,
+        Bench::Attribution(a) => attribution::run(&target, a)?,
         Bench::Reports(a) => reports::run(&target, a).await?,
     };
     report.print(args.format == "json");

@@ -1,0 +1,203 @@
+//! `leadline report attribution` and `leadline report roi`: which channels and campaigns
+//! get the credit for leads, MQLs, pipeline and revenue, and what they cost.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use leadline_core::attribution::Model;
+use leadline_core::export::csv_safe;
+use leadline_core::journey::credit::{self, Settings};
+use leadline_core::journey::report::{By, ROI_COLUMNS};
+use leadline_core::journey::{DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, Outcome};
+use leadline_core::period::{self, Period};
+use leadline_store::Store;
+
+use super::report::Format;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum OutcomeArg {
+    Leads,
+    Mqls,
+    Opportunities,
+    Revenue,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ByArg {
+    Channel,
+    Campaign,
+}
+
+/// The period and the attribution knobs both reports take.
+#[derive(clap::Args)]
+pub struct Window {
+    /// A named period: last-quarter (default), this-quarter, last-month, this-month,
+    /// last-7-days, last-30-days, last-90-days, last-365-days, this-year, last-year.
+    #[arg(long)]
+    period: Option<String>,
+    /// First day (YYYY-MM-DD, UTC); give --to with it. Wins over --period.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day, included (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    to: Option<String>,
+    /// Touches older than this many days before a conversion do not count.
+    #[arg(long, default_value_t = DEFAULT_LOOKBACK_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    lookback_days: u32,
+    /// Time decay: a touch this many days older weighs half as much.
+    #[arg(long, default_value_t = DEFAULT_HALF_LIFE_DAYS)]
+    half_life_days: f64,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+impl Window {
+    fn resolve(&self) -> anyhow::Result<(Period, Settings)> {
+        let now = leadline_store::now_ms();
+        let p = period::resolve(
+            self.period.as_deref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            now,
+        )
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))?;
+        if !(self.half_life_days.is_finite() && self.half_life_days > 0.0) {
+            anyhow::bail!("--half-life-days: expected a positive number of days");
+        }
+        let settings = Settings {
+            lookback_days: self.lookback_days,
+            half_life_days: self.half_life_days,
+        };
+        Ok((p, settings))
+    }
+}
+
+#[derive(clap::Args)]
+pub struct AttributionArgs {
+    #[arg(long, value_enum, default_value = "leads")]
+    outcome: OutcomeArg,
+    /// One model (first, last, last-non-direct, linear, time-decay, u-shaped, w-shaped,
+    /// full-path, markov, shapley), several joined by commas, or `all`.
+    #[arg(long, default_value = "all")]
+    model: String,
+    #[arg(long, value_enum, default_value = "channel")]
+    by: ByArg,
+    #[command(flatten)]
+    window: Window,
+}
+
+#[derive(clap::Args)]
+pub struct RoiArgs {
+    #[arg(long, value_enum, default_value = "campaign")]
+    by: ByArg,
+    /// The attribution model that credits leads, opportunities and revenue.
+    #[arg(long, default_value = "w-shaped")]
+    model: String,
+    #[command(flatten)]
+    window: Window,
+}
+
+/// The models named by `text` (`all`, one name, or names joined by commas).
+pub fn models(text: &str, settings: &Settings) -> anyhow::Result<Vec<Model>> {
+    credit::models(text, settings).map_err(|e| anyhow::anyhow!("--model: {e}"))
+}
+
+fn by(b: ByArg) -> By {
+    match b {
+        ByArg::Channel => By::Channel,
+        ByArg::Campaign => By::Campaign,
+    }
+}
+
+pub async fn attribution(store: Store, a: AttributionArgs) -> anyhow::Result<ExitCode> {
+    let (period, settings) = a.window.resolve()?;
+    let models = models(&a.model, &settings)?;
+    let outcome = match a.outcome {
+        OutcomeArg::Leads => Outcome::Leads,
+        OutcomeArg::Mqls => Outcome::Mqls,
+        OutcomeArg::Opportunities => Outcome::Opportunities,
+        OutcomeArg::Revenue => Outcome::Revenue,
+    };
+    let report = store
+        .attribution_report(outcome, period, by(a.by), &models, settings)
+        .await?;
+    if a.window.format == Format::Json {
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string(&report)?
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (head, rows) = report.table();
+    print(a.window.format, &head, &rows)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn roi(store: Store, a: RoiArgs) -> anyhow::Result<ExitCode> {
+    let (period, settings) = a.window.resolve()?;
+    let model = match models(&a.model, &settings)?.as_slice() {
+        [m] => m.clone(),
+        _ => anyhow::bail!("--model: ROI takes one model, e.g. w-shaped"),
+    };
+    let report = store.roi_report(period, &model, settings).await?;
+    let rows = match a.by {
+        ByArg::Channel => &report.by_channel,
+        ByArg::Campaign => &report.by_campaign,
+    };
+    if a.window.format == Format::Json {
+        let v = serde_json::json!({"model": report.model, "from": report.from, "to": report.to,
+            "by": by(a.by), "rows": rows, "total": report.total});
+        writeln!(std::io::stdout().lock(), "{v}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut head: Vec<String> = ROI_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    head[0] = by(a.by).as_str().to_owned();
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .chain([&report.total])
+        .map(|r| r.cells())
+        .collect();
+    print(a.window.format, &head, &body)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A header and rows as CSV (formula-safe cells) or an aligned table.
+fn print(format: Format, head: &[String], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if format == Format::Csv {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(head)?;
+        for r in rows {
+            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .chain([&head[i]])
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for line in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Journeys: a lead's marketing touches, derived from its activities, and the conversions
+//! (outcomes) that attribution credits them for.
+//!
+//! **Touches.** An activity is a marketing touch when it has a channel and its type is one a
+//! person does or has done to them by marketing ([`is_touch_type`]): page and screen views,
+//! tracked events (email opens, webinar attendance), form submissions, list imports (trade
+//! show scans, direct mail responses), API-created leads and logged referrals. Identity calls
+//! (`identify`, `alias`, `group`) and sales' own touches are not. Repeats collapse: an
+//! activity with the same channel and campaign as the touch before it, within
+//! [`COLLAPSE_MS`] of that touch's latest activity, is part of it (a visit of ten page views
+//! is one touch, dated by its first view).
+//!
+//! **Outcomes** ([`Outcome`]): a lead created, an MQL, an SQL, an opportunity (value: its
+//! pipeline) or revenue (value: the won amount). Only touches at or before the conversion
+//! and within the lookback window count ([`Journey::window`]).
+
+pub mod credit;
+pub mod report;
+pub mod roi;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+/// Activities this close (30 minutes) to the previous one of the same touch belong to it.
+pub const COLLAPSE_MS: i64 = 30 * 60_000;
+/// Touches older than this before the conversion are ignored by default (365 days).
+pub const DEFAULT_LOOKBACK_DAYS: u32 = 365;
+/// Time decay's default half-life in days.
+pub const DEFAULT_HALF_LIFE_DAYS: f64 = 7.0;
+/// The channel credited for a conversion with no touch in its window, so that credit always
+/// sums to the conversions.
+pub const NO_TOUCH: &str = "(no touch)";
+/// The campaign of touches without one (and of costs booked to a channel only).
+pub const NO_CAMPAIGN: &str = "(no campaign)";
+
+/// What a report counts as a conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Leads created (first reached the `lead` stage, or created as one).
+    Leads,
+    Mqls,
+    Sqls,
+    /// Opportunities created; value = the lead's opportunities' amounts (pipeline).
+    Opportunities,
+    /// Customers won; value = the won amounts.
+    Revenue,
+}
+
+impl Outcome {
+    /// Outcomes the attribution report offers, in funnel order.
+    pub const REPORTED: [Outcome; 4] = [
+        Outcome::Leads,
+        Outcome::Mqls,
+        Outcome::Opportunities,
+        Outcome::Revenue,
+    ];
+
+    /// The name the CLI, API and UI use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Leads => "leads",
+            Outcome::Mqls => "mqls",
+            Outcome::Sqls => "sqls",
+            Outcome::Opportunities => "opportunities",
+            Outcome::Revenue => "revenue",
+        }
+    }
+
+    /// Parses [`Self::as_str`] names (case and surrounding spaces ignored).
+    pub fn parse(text: &str) -> Option<Outcome> {
+        let t = text.trim().to_ascii_lowercase();
+        [
+            Outcome::Leads,
+            Outcome::Mqls,
+            Outcome::Sqls,
+            Outcome::Opportunities,
+            Outcome::Revenue,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == t)
+    }
+}
+
+/// Whether an activity type can be a marketing touch (it also needs a channel).
+pub fn is_touch_type(kind: &str) -> bool {
+    matches!(
+        kind,
+        "page"
+            | "screen"
+            | "track"
+            | "form_submitted"
+            | "list_imported"
+            | "api_created"
+            | "referral_logged"
+    )
+}
+
+/// One touch: when it started, its channel and campaign as ids into [`Names`]
+/// (campaign [`Touch::NONE`] when it had none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touch {
+    pub at: i64,
+    pub channel: u32,
+    pub campaign: u32,
+    /// The time of the touch's latest collapsed activity (for the 30-minute rule).
+    last: i64,
+}
+
+impl Touch {
+    pub const NONE: u32 = u32::MAX;
+
+    /// A touch of one activity.
+    pub fn new(at: i64, channel: u32, campaign: u32) -> Touch {
+        Touch {
+            at,
+            channel,
+            campaign,
+            last: at,
+        }
+    }
+}
+
+/// Interned names (channels, or campaign ids), so a million journeys hold numbers.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Names {
+    /// The id of `name`, adding it on first sight.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), id);
+        id
+    }
+
+    /// The name of `id` (empty for an unknown id).
+    pub fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Turns a lead's activities into touches: filters non-touches, orders the rest by time
+/// (the store need not sort them) and collapses repeats. One builder serves every lead (call
+/// [`Self::take`] between leads); names are interned once for all of them.
+#[derive(Debug, Default)]
+pub struct TouchBuilder {
+    pub channels: Names,
+    pub campaigns: Names,
+    raw: Vec<(i64, u32, u32)>,
+}
+
+impl TouchBuilder {
+    /// Adds one activity of the current lead, in any order.
+    pub fn push(&mut self, at: i64, kind: &str, channel: Option<&str>, campaign: Option<&str>) {
+        let Some(channel) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
+            return;
+        };
+        if !is_touch_type(kind) {
+            return;
+        }
+        let ch = self.channels.intern(channel);
+        let cp = match campaign.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => self.campaigns.intern(c),
+            None => Touch::NONE,
+        };
+        self.raw.push((at, ch, cp));
+    }
+
+    /// The touches of the lead read so far, in time order with repeats collapsed; the
+    /// builder is ready for the next lead.
+    pub fn take(&mut self) -> Vec<Touch> {
+        if !self.raw.is_sorted_by_key(|r| r.0) {
+            self.raw.sort_by_key(|r| r.0);
+        }
+        let mut out: Vec<Touch> = Vec::with_capacity(self.raw.len());
+        for &(at, ch, cp) in &self.raw {
+            if let Some(prev) = out.last_mut()
+                && prev.channel == ch
+                && prev.campaign == cp
+                && at - prev.last <= COLLAPSE_MS
+            {
+                prev.last = prev.last.max(at);
+                continue;
+            }
+            out.push(Touch::new(at, ch, cp));
+        }
+        self.raw.clear();
+        out
+    }
+}
+
+/// One lead's journey towards an outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journey {
+    /// Whether the lead reached the outcome in the period (else a non-converting journey,
+    /// which only Markov and Shapley read).
+    pub converted: bool,
+    /// The conversion time (for a non-converting journey: the end of the period).
+    pub at: i64,
+    /// When the lead was created as a lead: the W-shaped and full-path anchor.
+    pub lead_at: i64,
+    /// When its first opportunity was created: full path's third anchor.
+    pub opportunity_at: Option<i64>,
+    /// The conversion's value in minor units (pipeline or won amount; 0 for counts).
+    pub value: i64,
+    /// Touches in time order (the whole history read; see [`Self::window`]).
+    pub touches: Vec<Touch>,
+}
+
+impl Journey {
+    /// The touches that count: at or before the conversion, no older than `lookback_ms`.
+    pub fn window(&self, lookback_ms: i64) -> &[Touch] {
+        let start = self.at.saturating_sub(lookback_ms);
+        let lo = self.touches.partition_point(|t| t.at < start);
+        let hi = self.touches.partition_point(|t| t.at <= self.at);
+        &self.touches[lo..hi.max(lo)]
+    }
+}

@@ -1,0 +1,183 @@
+//! Attribution and ROI as the store reads them: a lead's touches from its activities (repeats
+//! collapsed, non-touches dropped), credited by hand-computed shares.
+
+use leadline_core::attribution::Model;
+use leadline_core::journey::Outcome;
+use leadline_core::journey::credit::Settings;
+use leadline_core::journey::report::By;
+use leadline_core::period::Period;
+use leadline_core::{Activity, CaptureEvent, Channel, Email, Stage};
+
+use crate::support::{TestDb, test_db};
+
+const MIN: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+fn event(
+    email: &str,
+    kind: Activity,
+    at: i64,
+    channel: Channel,
+    campaign: Option<&str>,
+) -> CaptureEvent {
+    let mut e = CaptureEvent::new(format!("{email}-{at}-{kind:?}"), kind, at, "source:test");
+    e.email = Some(Email::parse(email).unwrap());
+    e.channel = Some(channel);
+    e.campaign = campaign.map(str::to_owned);
+    e
+}
+
+/// One lead: an organic visit of two page views, a newsletter email, an identify call, a
+/// webinar form; MQL three days in. Returns its id and the first touch's time.
+async fn journey(db: &TestDb) -> (String, i64) {
+    let t0 = leadline_store::now_ms() - 10 * DAY;
+    let who = "ana@globex.example";
+    let events = vec![
+        event(who, Activity::Page, t0, Channel::OrganicSearch, None),
+        event(
+            who,
+            Activity::Page,
+            t0 + 10 * MIN,
+            Channel::OrganicSearch,
+            None,
+        ),
+        event(
+            who,
+            Activity::Track,
+            t0 + DAY,
+            Channel::Email,
+            Some("Newsletter"),
+        ),
+        event(
+            who,
+            Activity::Identify,
+            t0 + DAY + MIN,
+            Channel::Social,
+            None,
+        ),
+        event(
+            who,
+            Activity::FormSubmitted,
+            t0 + 2 * DAY,
+            Channel::Webinar,
+            Some("Autumn webinar"),
+        ),
+    ];
+    for e in events {
+        db.capturer.capture(vec![e]).await.unwrap();
+    }
+    let filter = leadline_store::leads::LeadFilter {
+        q: Some(who.into()),
+        ..Default::default()
+    };
+    let id = db.store.list_leads(&filter, None, 10).await.unwrap().items[0]
+        .id
+        .clone();
+    db.store
+        .change_stage(&id, Stage::Mql, None, "test", t0 + 3 * DAY)
+        .await
+        .unwrap();
+    (id, t0)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+#[tokio::test]
+async fn w_shaped_credit_of_an_mql_follows_its_touches_by_hand() {
+    let db = test_db().await;
+    let (_, t0) = journey(&db).await;
+    let period = Period {
+        from: t0 - DAY,
+        to: leadline_store::now_ms() + DAY,
+    };
+    let settings = Settings::default();
+    let set = db
+        .store
+        .journeys(Outcome::Mqls, period, &settings, false)
+        .await
+        .unwrap();
+    assert_eq!(set.conversions(), 1);
+    let touches = set.journeys[0].window(365 * DAY);
+    let names: Vec<&str> = touches
+        .iter()
+        .map(|t| set.channels.name(t.channel))
+        .collect();
+    // two page views in ten minutes are one touch; identify is not a touch
+    assert_eq!(names, ["organic_search", "email", "webinar"]);
+    // the lead was created by (at or after) the webinar form, the last touch before the MQL:
+    // W-shaped = first 30 %, lead creation 30 % + last 30 % on the same touch, 10 % between
+    let r = db
+        .store
+        .attribution_report(
+            Outcome::Mqls,
+            period,
+            By::Channel,
+            &[Model::WShaped, Model::Linear],
+            settings,
+        )
+        .await
+        .unwrap();
+    let row = |k: &str| {
+        r.rows
+            .iter()
+            .find(|x| x.key == k)
+            .unwrap()
+            .conversions
+            .clone()
+    };
+    assert!(
+        close(row("organic_search")[0], 0.3)
+            && close(row("email")[0], 0.1)
+            && close(row("webinar")[0], 0.6)
+    );
+    assert!(close(row("email")[1], 1.0 / 3.0));
+    let by_campaign = db
+        .store
+        .attribution_report(
+            Outcome::Mqls,
+            period,
+            By::Campaign,
+            &[Model::WShaped],
+            settings,
+        )
+        .await
+        .unwrap();
+    let c = |label: &str| {
+        by_campaign
+            .rows
+            .iter()
+            .find(|x| x.label == label)
+            .unwrap()
+            .conversions[0]
+    };
+    assert!(
+        close(c("Newsletter"), 0.1)
+            && close(c("Autumn webinar"), 0.6)
+            && close(c("(no campaign)"), 0.3)
+    );
+}
+
+#[tokio::test]
+async fn conversions_outside_the_period_and_merged_leads_are_left_out() {
+    let db = test_db().await;
+    let (_, t0) = journey(&db).await;
+    let before = Period {
+        from: t0 - 30 * DAY,
+        to: t0 - DAY,
+    };
+    let set = db
+        .store
+        .journeys(Outcome::Mqls, before, &Settings::default(), true)
+        .await
+        .unwrap();
+    assert_eq!(set.conversions(), 0);
+    let roi = db
+        .store
+        .roi_report(before, &Model::WShaped, Settings::default())
+        .await
+        .unwrap();
+    assert_eq!(roi.total.leads, 0.0);
+    assert_eq!(roi.total.roi, None);
+}
