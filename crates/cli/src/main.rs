@@ -54,8 +54,9 @@ enum Command {
     Segment(commands::segments::SegmentCommand),
     /// Export leads (all, or a segment's) as CSV.
     Export(commands::segments::ExportArgs),
-    /// Reports: `followup` (did sales accept and touch the leads in time?), `attribution`
-    /// (credit by channel or campaign), `roi` (cost against what it produced).
+    /// Reports: `funnel`, `sources` (lead quality), `compare` (did a program work?),
+    /// `attribution` (credit by channel or campaign), `roi` (cost against what it produced),
+    /// `followup` (did sales accept and touch the leads in time?).
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
     /// Routing rules: show them, set them from a `[[routing]]` TOML file, preview a lead.
@@ -81,6 +82,15 @@ enum Command {
     Webhook(commands::webhooks::WebhookCommand),
     /// Multi-touch attribution of a path file (first, last, linear, … Markov, Shapley).
     Attribution(commands::attribution::Args),
+    /// Marketing costs: add, import an ad platform's CSV export, list.
+    #[command(subcommand)]
+    Cost(commands::costs::CostCommand),
+    /// Dated indirect touches (analyst report, press release, blog post, keynote).
+    #[command(subcommand)]
+    Marker(commands::costs::MarkerCommand),
+    /// UTM → channel rules: show, set from a JSON file, test a touch.
+    #[command(subcommand)]
+    ChannelRules(commands::costs::ChannelRulesCommand),
     /// Manage users who sign in to the web UI.
     #[command(subcommand)]
     User(commands::users::UserCommand),
@@ -144,6 +154,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Referral(c) => commands::rep::referral(open().await?, c).await,
         Command::Sla(c) => commands::rep::sla(open().await?, c).await,
         Command::Opportunity(c) => commands::opportunities::run(open().await?, c).await,
+        Command::Cost(c) => commands::costs::cost(open().await?, c).await,
+        Command::Marker(c) => commands::costs::marker(open().await?, c).await,
+        Command::ChannelRules(c) => commands::costs::channel_rules(open().await?, c).await,
         Command::User(c) => commands::users::user(open().await?, c).await,
         Command::Apikey(c) => commands::users::apikey(open().await?, c).await,
         Command::Source(c) => commands::users::source(open().await?, c).await,

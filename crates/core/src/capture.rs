@@ -282,6 +282,24 @@ impl CaptureEvent {
         })
     }
 
+    /// The channel of this touch: stated by the source, else the team's first matching
+    /// UTM rule, else classified from UTM and referrer.
+    pub fn touch_channel_with(&self, rules: &crate::channel_rules::ChannelRules) -> Channel {
+        if let Some(c) = self.channel {
+            return c;
+        }
+        let touch = crate::channel_rules::Touch {
+            utm_medium: self.utm.medium.as_deref(),
+            utm_source: self.utm.source.as_deref(),
+            utm_campaign: self.utm.campaign.as_deref(),
+            referrer: self.referrer.as_deref(),
+        };
+        match rules.matching(&touch) {
+            Some((_, c)) => c,
+            None => self.touch_channel(),
+        }
+    }
+
     /// The campaign name of this touch: stated by the source, else its `utm_campaign`.
     pub fn touch_campaign(&self) -> Option<&str> {
         self.campaign

@@ -165,13 +165,76 @@ impl Channel {
     }
 }
 
+/// What a person's answer to "How did you hear about us?" means as a channel, or `None`
+/// when it names none we know (reports count those as "other"). People answer in their
+/// words, so names of search engines, networks and analysts count as their channel.
+pub fn heard_about(answer: &str) -> Option<Channel> {
+    let a = answer.trim().to_ascii_lowercase();
+    if a.is_empty() {
+        return None;
+    }
+    if let Some(c) = Channel::parse(&a) {
+        return Some(c);
+    }
+    let has = |words: &[&str]| words.iter().any(|w| a.contains(w));
+    Some(
+        if has(&["gartner", "forrester", "idc", "analyst", "g2", "capterra"]) {
+            Channel::Analyst
+        } else if has(&[
+            "colleague",
+            "friend",
+            "word of mouth",
+            "recommend",
+            "coworker",
+            "co-worker",
+        ]) {
+            Channel::Referral
+        } else if has(&["partner", "consultant", "reseller", "integrator"]) {
+            Channel::PartnerReferral
+        } else if has(&["customer"]) {
+            Channel::CustomerReferral
+        } else if has(&["google", "bing", "search", "duckduckgo"]) {
+            Channel::OrganicSearch
+        } else if has(&[
+            "linkedin",
+            "twitter",
+            "facebook",
+            "reddit",
+            "youtube",
+            "social",
+            "instagram",
+        ]) {
+            Channel::Social
+        } else if has(&["webinar"]) {
+            Channel::Webinar
+        } else if has(&["trade show", "tradeshow", "conference", "booth", "expo"]) {
+            Channel::Tradeshow
+        } else if has(&["talk", "keynote", "presentation", "meetup"]) {
+            Channel::EventPresentation
+        } else if has(&["press", "news", "article", "magazine"]) {
+            Channel::PressRelease
+        } else if has(&["blog", "podcast"]) {
+            Channel::Blog
+        } else if has(&["email", "newsletter"]) {
+            Channel::Email
+        } else if has(&["mail", "letter", "postcard", "flyer"]) {
+            Channel::DirectMail
+        } else if has(&["ad", "ads", "advert"]) {
+            Channel::PaidSearch
+        } else {
+            return None;
+        },
+    )
+}
+
 impl std::fmt::Display for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-fn referrer_host(referrer: &str) -> String {
+/// The referring page's host, lower-cased, without `www.`.
+pub(crate) fn referrer_host(referrer: &str) -> String {
     let r = referrer.trim().to_ascii_lowercase();
     let r = r.split("://").nth(1).unwrap_or(&r).to_owned();
     let host = r.split(['/', '?', '#', ':']).next().unwrap_or("");
@@ -236,6 +299,23 @@ mod tests {
         assert_eq!(Channel::parse("cpc"), Some(Channel::PaidSearch));
         assert_eq!(Channel::parse("carrier pigeon"), None);
         assert_eq!(Channel::EventPresentation.label(), "Event presentation");
+    }
+
+    #[test]
+    fn self_reported_answers_are_normalised_by_synonyms() {
+        assert_eq!(heard_about("Google"), Some(Channel::OrganicSearch));
+        assert_eq!(heard_about("LinkedIn"), Some(Channel::Social));
+        assert_eq!(heard_about("a colleague told me"), Some(Channel::Referral));
+        assert_eq!(heard_about("Friend"), Some(Channel::Referral));
+        assert_eq!(
+            heard_about("Gartner Magic Quadrant"),
+            Some(Channel::Analyst)
+        );
+        assert_eq!(heard_about("analyst report"), Some(Channel::Analyst));
+        assert_eq!(heard_about("webinar"), Some(Channel::Webinar));
+        assert_eq!(heard_about("Trade Show"), Some(Channel::Tradeshow));
+        assert_eq!(heard_about("no idea"), None);
+        assert_eq!(heard_about("  "), None);
     }
 
     #[test]

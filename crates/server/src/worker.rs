@@ -191,7 +191,14 @@ async fn run_import_job(state: &AppState, worker: &str, job: &Job) -> Result<(),
         .import_data(&p.import_id)
         .await
         .map_err(|e| e.to_string())?;
-    let (options, context) = import_settings(&req, &p.import_id, record.created_at);
+    let (options, mut context) = import_settings(&req, &p.import_id, record.created_at);
+    // Without a channel of its own, a list takes its campaign's (a tradeshow's scans are
+    // tradeshow touches).
+    if req.channel.as_deref().and_then(Channel::parse).is_none() {
+        context.channel = campaign_channel(store, context.campaign.as_deref())
+            .await
+            .or(context.channel);
+    }
     let (tx, mut rx) = tokio::sync::watch::channel(ImportSummary::default());
     let reporter = {
         let (store, id, job_id, worker) = (
@@ -248,6 +255,12 @@ async fn run_import_job(state: &AppState, worker: &str, job: &Job) -> Result<(),
             Err(e.to_string())
         }
     }
+}
+
+/// The channel of an existing campaign named `name`, if any.
+async fn campaign_channel(store: &leadline_store::Store, name: Option<&str>) -> Option<Channel> {
+    let id = store.campaign_id_by_name(name?).await.ok()??;
+    Channel::parse(&store.get_campaign(&id).await.ok()?.channel)
 }
 
 /// The reader's options and the capture context of an uploaded import. The import's creation

@@ -170,7 +170,8 @@ impl Writer {
             let conn = &mut lite.conn;
             conn.execute_batch("BEGIN IMMEDIATE")?;
             let policy = self.store.policy();
-            let result = apply::apply_in(&mut tx::Tx::Lite(conn), batches, &policy).await;
+            let rules = self.store.channel_rules();
+            let result = apply::apply_in(&mut tx::Tx::Lite(conn), batches, &policy, &rules).await;
             let result = result.and_then(|r| Ok(conn.execute_batch("COMMIT").map(|()| r)?));
             if result.is_err() {
                 // Roll back whatever is open; the next group starts on a fresh connection.
@@ -183,8 +184,9 @@ impl Writer {
         }
         let backend = self.store.backend();
         let policy = self.store.policy();
+        let rules = self.store.channel_rules();
         let conn = self.connection().await?;
-        let result = apply::apply_group(conn, backend, batches, &policy).await;
+        let result = apply::apply_group(conn, backend, batches, &policy, &rules).await;
         if result.is_err() {
             // The connection may be broken; the next group starts on a fresh one.
             self.conn = None;
@@ -332,6 +334,7 @@ impl Writer {
         requests: i64,
     ) -> Result<Result<usize, (usize, StoreError)>> {
         let policy = self.store.policy();
+        let rules = self.store.channel_rules();
         let conn = self.connection().await?;
         let mut tx = apply::begin(conn, Backend::Postgres).await?;
         // One server applies the inbox at a time: two appliers would race to create the same
@@ -345,7 +348,7 @@ impl Writer {
             return Ok(Ok(chunk.undecodable.len()));
         }
         let batches: Vec<&[CaptureEvent]> = chunk.batches.iter().map(Vec::as_slice).collect();
-        match apply::apply_in(&mut tx::Tx::Any(&mut tx), &batches, &policy).await {
+        match apply::apply_in(&mut tx::Tx::Any(&mut tx), &batches, &policy, &rules).await {
             Ok(_) => {
                 tx.commit().await?;
                 for seq in &chunk.seqs {

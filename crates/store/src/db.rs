@@ -27,6 +27,8 @@ pub struct Store {
     backend: Backend,
     /// The lead-management policy, cached (see `policy.rs`).
     pub(crate) policy: crate::policy::PolicyCell,
+    /// The UTM → channel rules, cached (see `channel_rules.rs`).
+    pub(crate) channel_rules: crate::channel_rules::RulesCell,
 }
 
 impl std::fmt::Debug for Store {
@@ -73,6 +75,7 @@ impl Store {
             sqlite_file,
             backend,
             policy: Default::default(),
+            channel_rules: Default::default(),
         };
         migrate::run(&store).await?;
         store.reload_policy().await?;

@@ -9,14 +9,18 @@ mod capture;
 #[macro_use]
 mod db;
 pub mod catalog;
+pub mod channel_rules;
+pub mod costs;
 pub mod directory;
 pub mod duplicates;
 pub mod forms;
+pub mod funnel;
 pub mod import;
 pub mod imports;
 pub mod jobs;
 pub mod leads;
 mod lifecycle;
+pub mod markers;
 mod migrate;
 pub mod notifications;
 pub mod opportunities;

@@ -28,6 +28,7 @@ const SQLITE: &[(i64, &str)] = &[
         16,
         include_str!("../migrations/sqlite/0016_attribution.sql"),
     ),
+    (17, include_str!("../migrations/sqlite/0017_funnel.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -56,6 +57,7 @@ const POSTGRES: &[(i64, &str)] = &[
         16,
         include_str!("../migrations/postgres/0016_attribution.sql"),
     ),
+    (17, include_str!("../migrations/postgres/0017_funnel.sql")),
 ];
 
 /// An arbitrary constant naming Leadline's migration lock.

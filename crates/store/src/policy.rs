@@ -40,6 +40,7 @@ impl Store {
     /// Reads the stored policy again (another process may have changed it); the defaults
     /// when none was ever saved. Returns whether it differs from the cached one.
     pub async fn reload_policy(&self) -> Result<bool> {
+        self.reload_channel_rules().await?;
         let stored: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(KEY)

@@ -102,6 +102,7 @@ pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(Str
         }
     }
     routing(store, now).await?;
+    super::demo_measurement::add(store, now).await?;
     capture_events(store, seed, leads, now).await?;
     sales_outcomes(store, seed, now).await?;
     let t = Instant::now();

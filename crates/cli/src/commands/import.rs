@@ -76,6 +76,16 @@ fn options(args: &Args) -> anyhow::Result<(ImportOptions, Option<Channel>)> {
     Ok((options, channel))
 }
 
+/// The channel of an existing campaign named `name`: a list imported into a tradeshow's
+/// campaign without `--channel` records tradeshow touches.
+async fn campaign_channel(store: &Store, name: Option<&str>) -> anyhow::Result<Option<Channel>> {
+    let Some(name) = name else { return Ok(None) };
+    Ok(match store.campaign_id_by_name(name).await? {
+        Some(id) => Channel::parse(&store.get_campaign(&id).await?.channel),
+        None => None,
+    })
+}
+
 pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
     let (options, channel) = options(&args)?;
     let path = &args.file;
@@ -85,7 +95,12 @@ pub async fn run(store: Store, args: Args) -> anyhow::Result<ExitCode> {
     let context = ImportContext {
         list_name: list_name_from_file(&path.to_string_lossy()),
         campaign: args.campaign.clone(),
-        channel: channel.or(Some(Channel::Import)),
+        channel: match channel {
+            Some(c) => Some(c),
+            None => campaign_channel(&store, args.campaign.as_deref())
+                .await?
+                .or(Some(Channel::Import)),
+        },
         on_duplicate: if args.on_duplicate == "skip" {
             OnDuplicate::Skip
         } else {

@@ -2,7 +2,9 @@
 
 pub mod attribution;
 pub mod bench;
+pub mod costs;
 pub mod demo;
+pub mod demo_measurement;
 pub mod duplicates;
 pub mod import;
 pub mod opportunities;
@@ -11,6 +13,7 @@ pub mod progress;
 pub mod rep;
 pub mod report;
 pub mod report_measure;
+pub mod report_funnel;
 pub mod routing;
 pub mod score;
 pub mod segments;

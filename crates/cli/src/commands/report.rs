@@ -19,6 +19,15 @@ pub enum ReportCommand {
     /// Campaign ROI: cost, attributed leads to customers, cost per stage, pipeline, revenue
     /// and ROI by campaign or channel.
     Roi(super::report_measure::RoiArgs),
+    /// Leads reaching each stage subscriber → customer, stage-to-stage rates and velocity,
+    /// by cohort `month`, `source` or `campaign`.
+    Funnel(super::report_funnel::FunnelArgs),
+    /// Lead quality per source channel or campaign: disqualified (and why), MQL/SQL/win
+    /// rates, revenue and cost per lead; flags cheap and good leads.
+    Sources(super::report_funnel::SourcesArgs),
+    /// Leads exposed to a campaign or channel against the others of the period: conversion
+    /// with 95 % intervals and a verdict that calls noise noise.
+    Compare(super::report_funnel::CompareArgs),
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -67,6 +76,9 @@ pub async fn run(store: Store, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
         ReportCommand::Followup(a) => followup(store, a).await,
         ReportCommand::Attribution(a) => super::report_measure::attribution(store, a).await,
         ReportCommand::Roi(a) => super::report_measure::roi(store, a).await,
+        ReportCommand::Funnel(a) => super::report_funnel::funnel(store, a).await,
+        ReportCommand::Sources(a) => super::report_funnel::sources(store, a).await,
+        ReportCommand::Compare(a) => super::report_funnel::compare(store, a).await,
     }
 }
 

@@ -3,9 +3,11 @@
 
 mod attribution;
 mod bench_attribution;
+mod costs;
 mod crash_routing_webhooks;
 mod duplicates;
 mod followup;
+mod funnel;
 mod lead_management;
 mod opportunities;
 mod reliability;

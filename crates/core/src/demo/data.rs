@@ -189,6 +189,25 @@ pub(crate) const HEARD_ABOUT: [&str; 7] = [
     "Podcast", "Other",
 ];
 
+/// What someone whose session came through `channel` says when asked how they heard of us
+/// (`roll` below twice the answers): half the time what people typically remember instead of
+/// the measured touch ("Google" after a paid ad, "a colleague" after a webinar, "an analyst
+/// report" after press coverage), else any answer.
+pub(crate) fn heard_about(channel: crate::Channel, roll: usize) -> &'static str {
+    use crate::Channel as C;
+    if roll >= HEARD_ABOUT.len() {
+        return HEARD_ABOUT[roll - HEARD_ABOUT.len()];
+    }
+    match channel {
+        C::PaidSearch | C::OrganicSearch | C::Display => "Google",
+        C::Webinar | C::Email | C::ContentDownload => "A colleague told me",
+        C::PressRelease | C::Analyst | C::Blog => "Analyst report",
+        C::Social | C::PaidSocial => "LinkedIn",
+        C::Tradeshow | C::EventPresentation => "Saw you at a conference",
+        _ => HEARD_ABOUT[roll],
+    }
+}
+
 /// Consultancies in the partner programme, credited on the referrals they make.
 pub(crate) const PARTNERS: [&str; 4] = [
     "Crestline Consulting", "Bluebird Data Partners", "Ironwood Advisory",

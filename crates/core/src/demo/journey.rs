@@ -264,7 +264,8 @@ impl<'a> Journey<'a> {
                     t.custom.insert("message".into(), message.into());
                 }
                 if kind == FormKind::Demo {
-                    let heard = *self.rng.pick(&data::HEARD_ABOUT);
+                    let roll = self.rng.below(data::HEARD_ABOUT.len() as u64 * 2) as usize;
+                    let heard = data::heard_about(SPECS[campaign].channel, roll);
                     t.custom.insert("how_did_you_hear".into(), heard.into());
                 }
             }

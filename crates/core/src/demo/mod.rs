@@ -18,6 +18,7 @@ mod data;
 mod deals;
 mod events;
 mod journey;
+mod measurement;
 mod people;
 mod rng;
 mod routing;
@@ -33,6 +34,7 @@ use crate::{CaptureEvent, Channel, Email};
 pub use deals::{DealPlan, deal_plan};
 pub(crate) use events::Ctx;
 pub use events::DemoEvents;
+pub use measurement::{DemoChannelCost, DemoMarker, channel_costs, markers};
 pub use routing::{rep_calendars, routing_rules};
 pub use sales::{SalesStep, sales_history};
 

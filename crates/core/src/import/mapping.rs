@@ -24,6 +24,9 @@ pub enum Target {
     OptOut,
     /// `utm_source`, `utm_medium`, `utm_campaign`, `utm_term` or `utm_content`.
     Utm(&'static str),
+    /// When the person was met (a booth scan, the day of the event): the touch's date,
+    /// `YYYY-MM-DD` or an RFC 3339 time; without it the touch is dated at the import.
+    TouchedAt,
     /// Kept verbatim as a custom field under this snake_case name.
     Custom(String),
     /// Not imported.
@@ -43,6 +46,7 @@ impl Target {
             "name" | "full_name" => Target::FullName,
             "consent" | "opt_in" => Target::Consent,
             "opt_out" | "do_not_email" => Target::OptOut,
+            "touched_at" | "date" | "touch_date" => Target::TouchedAt,
             "ignore" | "skip" | "none" => Target::Ignore,
             _ => {
                 if let Some(f) = PROFILE.iter().find(|f| **f == n) {
@@ -66,6 +70,7 @@ impl Target {
             Target::Profile(f) | Target::Utm(f) => f,
             Target::Consent => "consent",
             Target::OptOut => "opt_out",
+            Target::TouchedAt => "touched_at",
             Target::Custom(n) => n,
             Target::Ignore => "ignore",
         }

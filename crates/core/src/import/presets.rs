@@ -64,6 +64,8 @@ pub(crate) fn generic(compact: &str) -> Option<(Target, u8)> {
     let p = Profile;
     let t = match compact {
         "email" | "emailaddress" | "primaryemail" => (Email, 0),
+        "touchedat" | "date" | "touchdate" | "scannedat" | "scandate" | "attendedat"
+        | "eventdate" => (TouchedAt, 0),
         "workemail" | "businessemail" | "workemailaddress" | "businessemailaddress" => (Email, 1),
         "contactemail" | "emailid" | "mail" => (Email, 2),
         "personalemail" | "personalemailaddress" | "otheremail" => (Email, 3),

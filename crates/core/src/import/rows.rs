@@ -30,6 +30,8 @@ pub enum RowErrorCode {
     BadEmail,
     NoIdentity,
     BadConsent,
+    /// A touch date that is not a date.
+    BadDate,
     TooLarge,
     FieldCount,
     InvalidUtf8,
@@ -46,6 +48,7 @@ impl RowErrorCode {
             RowErrorCode::BadEmail => "bad_email",
             RowErrorCode::NoIdentity => "no_identity",
             RowErrorCode::BadConsent => "bad_consent",
+            RowErrorCode::BadDate => "bad_date",
             RowErrorCode::TooLarge => "too_large",
             RowErrorCode::FieldCount => "field_count",
             RowErrorCode::InvalidUtf8 => "invalid_utf8",

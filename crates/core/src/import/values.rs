@@ -52,6 +52,17 @@ pub(crate) fn apply(
             };
             *slot = Some(value.to_owned());
         }
+        Target::TouchedAt => {
+            event.occurred_at = crate::costs::parse_day(value)
+                .or_else(|| crate::time::parse_rfc3339(value))
+                .ok_or_else(|| {
+                    (
+                        RowErrorCode::BadDate,
+                        "expected a date YYYY-MM-DD or a time such as 2026-03-01T10:00:00Z"
+                            .to_owned(),
+                    )
+                })?;
+        }
         Target::Custom(name) => {
             event.traits.custom.insert(name.clone(), value.to_owned());
         }

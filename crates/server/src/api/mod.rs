@@ -10,8 +10,11 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub(crate) mod assignments;
+pub(crate) mod channel_rules;
+pub(crate) mod costs;
 pub(crate) mod directory;
 pub(crate) mod duplicates;
+pub(crate) mod funnel;
 pub(crate) mod leads;
 pub(crate) mod marketing;
 pub(crate) mod measurement;
@@ -88,6 +91,9 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(reps::followup_api))
         .routes(routes!(measurement::attribution_api))
         .routes(routes!(measurement::roi_api))
+        .routes(routes!(funnel::funnel_api))
+        .routes(routes!(funnel::sources_api))
+        .routes(routes!(funnel::compare_api))
         .routes(routes!(assignments::list))
         .routes(routes!(assignments::accept))
         .routes(routes!(assignments::reject))
@@ -127,6 +133,13 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
             opportunities::extras::share,
             opportunities::extras::unshare
         ))
+        .routes(routes!(costs::list, costs::create))
+        .routes(routes!(costs::delete))
+        .routes(routes!(costs::import))
+        .routes(routes!(costs::list_markers, costs::create_marker))
+        .routes(routes!(costs::delete_marker))
+        .routes(routes!(channel_rules::get_rules, channel_rules::put_rules))
+        .routes(routes!(channel_rules::test_touch))
         .routes(routes!(openapi::spec))
 }
 

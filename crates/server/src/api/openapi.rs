@@ -39,7 +39,7 @@ pub const PREFIX: &str = "/api/v1";
         (name = "webhooks", description = "Signed event deliveries to your endpoints: subscriptions, delivery log, redelivery, secret rotation (admin only)"),
         (name = "tracking", description = "Segment HTTP Tracking API (any Segment or RudderStack library)"),
         (name = "routing", description = "Routing rules (marketer+ to change), the test-this-lead preview, waiting leads, reps' calendars and out-of-office, the team calendar"),
-        (name = "reports", description = "The follow-up report: accepted and touched in time, by rep, team, source or month"),
+        (name = "reports", description = "The follow-up report: accepted and touched in time, by rep, team, source or month; the funnel, lead quality by source and cohort comparisons"),
         (name = "meta", description = "This document"),
     )
 )]

@@ -177,8 +177,17 @@ async fn detail_page(
         Ok(p) => p,
         Err(e) => return common::store_error(e),
     };
+    let cost_filter = leadline_store::costs::CostFilter {
+        campaign_id: Some(campaign.id.clone()),
+        ..Default::default()
+    };
+    let costs = match st.store.costs(&cost_filter, None, 100).await {
+        Ok(p) => p.items,
+        Err(e) => return common::store_error(e),
+    };
     let ctx = minijinja::context! {
         user => user.context(), page => "campaigns", campaign => Value::from(Serde(campaign)),
+        costs => Value::from(Serde(&costs)),
         leads => Value::from(Serde(&leads.items)), next => &leads.next,
         values => values, errors => errors, notice => notice,
         today => leadline_core::time::rfc3339(leadline_store::now_ms()).chars().take(10).collect::<String>(),

@@ -171,8 +171,42 @@ pub struct Builder {
     pub stage: String,
 }
 
+/// The standard "How did you hear about us?" question (`heard_about`): channel labels plus
+/// "Other". Capture stores the answer in the lead's custom fields and its channel in
+/// `leads.heard_about`, which reports show beside measured attribution.
+fn heard_about_row() -> Row {
+    use leadline_core::Channel as C;
+    let options: Vec<String> = [
+        C::OrganicSearch,
+        C::PaidSearch,
+        C::Social,
+        C::Email,
+        C::Webinar,
+        C::Tradeshow,
+        C::EventPresentation,
+        C::Blog,
+        C::PressRelease,
+        C::Analyst,
+        C::Referral,
+        C::CustomerReferral,
+        C::PartnerReferral,
+    ]
+    .iter()
+    .map(|c| c.label())
+    .chain(["Other".to_owned()])
+    .collect();
+    Row {
+        name: "heard_about".into(),
+        label: "How did you hear about us?".into(),
+        kind: "select".into(),
+        options: options.join("\n"),
+        ..Row::default()
+    }
+}
+
 impl Builder {
-    /// A new form: work email, names and company, UTM capture on.
+    /// A new form: work email, names and company, "How did you hear about us?", UTM
+    /// capture on.
     pub fn blank() -> Builder {
         let row = |name: &str, kind: &str, required: bool| Row {
             name: name.into(),
@@ -190,6 +224,7 @@ impl Builder {
                 row("first_name", "text", false),
                 row("last_name", "text", false),
                 row("company", "text", false),
+                heard_about_row(),
             ],
             capture_utm: true,
             min_seconds: "3".into(),

@@ -13,12 +13,15 @@ use crate::state::AppState;
 
 mod accounts;
 mod campaigns;
+mod channel_rules;
 pub mod chart;
 mod common;
+mod costs;
 mod duplicates;
 mod followup;
 mod form_builder;
 mod forms;
+mod funnel_pages;
 mod imports;
 mod inbox;
 mod leads;
@@ -122,6 +125,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("routing.html", include_str!("../../templates/routing.html")),
     ("reps.html", include_str!("../../templates/reps.html")),
     ("rep.html", include_str!("../../templates/rep.html")),
+    ("costs.html", include_str!("../../templates/costs.html")),
+    (
+        "channel_rules.html",
+        include_str!("../../templates/channel_rules.html"),
+    ),
     (
         "followup.html",
         include_str!("../../templates/followup.html"),
@@ -135,6 +143,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "attribution.html",
         include_str!("../../templates/attribution.html"),
+    ),
+    ("funnel.html", include_str!("../../templates/funnel.html")),
+    ("sources.html", include_str!("../../templates/sources.html")),
+    ("compare.html", include_str!("../../templates/compare.html")),
+    (
+        "funnel_controls.html",
+        include_str!("../../templates/funnel_controls.html"),
     ),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     (
@@ -324,8 +339,33 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/reports/roi", get(measurement::roi))
         .route("/reports/roi.csv", get(measurement::roi_download))
+        .route("/costs", get(costs::page).post(costs::add))
+        .route("/costs.csv", get(costs::csv_download))
+        .route("/costs/import", post(costs::import))
+        .route("/costs/{id}/delete", post(costs::delete))
+        .route("/markers", post(costs::add_marker))
+        .route("/markers/{id}/delete", post(costs::delete_marker))
+        .route(
+            "/channel-rules",
+            get(channel_rules::page).post(channel_rules::save),
+        )
         .route("/reports/followup", get(followup::page))
         .route("/reports/followup.csv", get(followup::csv_download))
+        .route("/reports/funnel", get(funnel_pages::funnel))
+        .route(
+            "/reports/funnel.csv",
+            get(funnel_pages::funnel_csv_download),
+        )
+        .route("/reports/sources", get(funnel_pages::sources))
+        .route(
+            "/reports/sources.csv",
+            get(funnel_pages::sources_csv_download),
+        )
+        .route("/reports/compare", get(funnel_pages::compare))
+        .route(
+            "/reports/compare.csv",
+            get(funnel_pages::compare_csv_download),
+        )
         .route("/accounts", get(accounts::list))
         .route("/accounts/{id}", get(accounts::detail))
         .route("/duplicates", get(duplicates::list))

@@ -3,8 +3,10 @@
 //! database: an SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod api;
+mod costs;
 mod duplicates;
 mod forms;
+mod funnel;
 mod hubspot;
 mod identity;
 mod ingest;

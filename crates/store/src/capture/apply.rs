@@ -1,6 +1,7 @@
 //! Applying a group of capture events in one write transaction, through a [`Unit`].
 
 use leadline_core::capture::{Known, OnDuplicate, Resolution, merge_profile, resolve};
+use leadline_core::channel_rules::ChannelRules;
 use leadline_core::policy::Policy;
 use leadline_core::{Activity, CaptureEvent, Channel, Stage};
 
@@ -16,9 +17,10 @@ pub(super) async fn apply_group(
     backend: Backend,
     batches: &[&[CaptureEvent]],
     policy: &Policy,
+    rules: &ChannelRules,
 ) -> Result<Vec<Captured>> {
     let mut tx = begin(conn, backend).await?;
-    let outcomes = apply_in(&mut Tx::Any(&mut tx), batches, policy).await?;
+    let outcomes = apply_in(&mut Tx::Any(&mut tx), batches, policy, rules).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -41,12 +43,13 @@ pub(super) async fn apply_in(
     tx: &mut Tx<'_>,
     batches: &[&[CaptureEvent]],
     policy: &Policy,
+    rules: &ChannelRules,
 ) -> Result<Vec<Captured>> {
     let events: Vec<&CaptureEvent> = batches.iter().flat_map(|b| b.iter()).collect();
     let mut unit = Unit::prefetch(tx, &events, now_ms()).await?;
     let mut outcomes = Vec::with_capacity(events.len());
     for ev in &events {
-        outcomes.push(apply_event(tx, &mut unit, ev).await?);
+        outcomes.push(apply_event(tx, &mut unit, ev, rules).await?);
     }
     unit.flush(tx).await?;
     let touched: Vec<String> = unit.touched.drain().collect();
@@ -62,11 +65,12 @@ async fn apply_event(
     conn: &mut Tx<'_>,
     unit: &mut Unit,
     ev: &CaptureEvent,
+    rules: &ChannelRules,
 ) -> Result<CaptureOutcome> {
     if !unit.seen.insert(ev.message_id.clone()) {
         return Ok(CaptureOutcome::Duplicate);
     }
-    let channel = ev.touch_channel();
+    let channel = ev.touch_channel_with(rules);
     let campaign_id = match ev.touch_campaign() {
         Some(name) => Some(
             lead_ops::campaign_id(conn, &mut unit.campaigns, unit.now, name, channel, ev).await?,
@@ -80,7 +84,7 @@ async fn apply_event(
     let (lead_id, outcome) = match resolve(&known, ev.has_strong_identity()) {
         Resolution::Anonymous => (None, CaptureOutcome::Anonymous),
         Resolution::Create => {
-            let id = create_lead(conn, unit, ev).await?;
+            let id = create_lead(conn, unit, ev, channel).await?;
             (Some(id.clone()), CaptureOutcome::Created { lead_id: id })
         }
         Resolution::Existing { lead, merge } => {
@@ -184,9 +188,14 @@ fn known_leads(unit: &Unit, ev: &CaptureEvent) -> Known {
     }
 }
 
-async fn create_lead(conn: &mut Tx<'_>, unit: &mut Unit, ev: &CaptureEvent) -> Result<String> {
+async fn create_lead(
+    conn: &mut Tx<'_>,
+    unit: &mut Unit,
+    ev: &CaptureEvent,
+    channel: Channel,
+) -> Result<String> {
     // The first touch is the visitor's earliest, when they browsed before identifying.
-    let channel = ev.touch_channel().as_str().to_owned();
+    let channel = channel.as_str().to_owned();
     let campaign = ev
         .touch_campaign()
         .and_then(|c| unit.campaigns.get(&c.trim().to_lowercase()).cloned());

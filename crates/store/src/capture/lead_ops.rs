@@ -148,7 +148,7 @@ pub(crate) async fn load(conn: &mut Tx<'_>, id: &str) -> Result<LeadRow> {
 
 /// The columns of a new lead, for a multi-row insert built with [`insert_args`].
 pub(crate) const LEAD_INSERT_HEAD: &str = "leads (id, email, email_key, user_id, external_key, first_name, last_name, title, phone, company, \
-     country, website, consent, custom, search, account_id, stage, first_touch_at, source_channel, source_campaign_id, created_at, updated_at, field_times)";
+     country, website, consent, custom, search, account_id, stage, first_touch_at, source_channel, source_campaign_id, created_at, updated_at, field_times, heard_about)";
 
 /// One new lead's values, in [`LEAD_INSERT_HEAD`] order.
 pub(crate) fn insert_args(
@@ -185,7 +185,25 @@ pub(crate) fn insert_args(
         created_at.into(),
         now.into(),
         row.field_times_json().into(),
+        heard_about(&t.custom).into(),
     ]
+}
+
+/// The normalised channel of a "how did you hear about us" answer in the custom fields
+/// (`heard_about`, or Segment's `how_did_you_hear`): `other` when it names no channel we
+/// know, `None` when there is no answer.
+pub(crate) fn heard_about(custom: &BTreeMap<String, String>) -> Option<String> {
+    let answer = custom
+        .get("heard_about")
+        .or_else(|| custom.get("how_did_you_hear"))
+        .or_else(|| custom.get("how_did_you_hear_about_us"))
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())?;
+    Some(
+        leadline_core::channel::heard_about(answer)
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_else(|| "other".into()),
+    )
 }
 
 pub(crate) async fn update(conn: &mut Tx<'_>, now: i64, id: &str, row: &LeadRow) -> Result<()> {
@@ -193,7 +211,8 @@ pub(crate) async fn update(conn: &mut Tx<'_>, now: i64, id: &str, row: &LeadRow)
     conn.execute(
         "UPDATE leads SET email = $2, email_key = $3, user_id = $4, external_key = $5, first_name = $6, last_name = $7, \
          title = $8, phone = $9, company = $10, country = $11, website = $12, consent = $13, custom = $14, search = $15, \
-         account_id = $16, stage = $17, updated_at = $18, field_times = $19 WHERE id = $1",
+         account_id = $16, stage = $17, updated_at = $18, field_times = $19, \
+         heard_about = COALESCE(heard_about, $20) WHERE id = $1",
         vec![
             id.into(),
             row.email.as_ref().map(|e| e.as_str().to_owned()).into(),
@@ -216,6 +235,7 @@ pub(crate) async fn update(conn: &mut Tx<'_>, now: i64, id: &str, row: &LeadRow)
             row.stage.as_str().into(),
             now.into(),
             row.field_times_json().into(),
+            heard_about(&t.custom).into(),
         ],
     )
     .await?;

@@ -3,8 +3,10 @@
 
 mod attribution;
 mod capture;
+mod costs;
 mod duplicate_merges;
 mod duplicates;
+mod funnel;
 mod inbox;
 mod jobs;
 mod lead_search;

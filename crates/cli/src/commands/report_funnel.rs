@@ -1,0 +1,316 @@
+//! `leadline report funnel|sources|compare`: the funnel with its velocity, lead quality by
+//! source, and exposed-vs-not cohorts, as a table, CSV or JSON.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use leadline_core::Stage;
+use leadline_core::export::csv_safe;
+use leadline_core::funnel::compare::{self, Comparison};
+use leadline_core::funnel::{self, By, FunnelRow, fraction, period, quality};
+use leadline_store::Store;
+use leadline_store::funnel::{FunnelScope, Program};
+
+use super::report::Format;
+
+/// Period flags shared by the three reports.
+#[derive(clap::Args)]
+pub struct PeriodArgs {
+    /// Leads created from this day (YYYY-MM-DD, UTC); default 365 days before `--to`.
+    #[arg(long, value_parser = parse_from)]
+    from: Option<i64>,
+    /// Leads created up to this day's end (YYYY-MM-DD, UTC); default now.
+    #[arg(long, value_parser = parse_to)]
+    to: Option<i64>,
+    /// A named period instead of --from/--to: last-quarter, this-month, last-90-days, …
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    period: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+fn parse_from(v: &str) -> Result<i64, String> {
+    period::day(v, false).ok_or_else(|| format!("expected a day YYYY-MM-DD, got {v:?}"))
+}
+
+fn parse_to(v: &str) -> Result<i64, String> {
+    period::day(v, true).ok_or_else(|| format!("expected a day YYYY-MM-DD, got {v:?}"))
+}
+
+impl PeriodArgs {
+    /// `(from, to)`; a separate small function so the shared `core::period` can replace it.
+    fn resolve(&self, now: i64) -> anyhow::Result<(i64, i64)> {
+        if let Some(name) = &self.period {
+            return match period::resolve(name, now) {
+                Some(p) => Ok(p),
+                None => bail!(
+                    "--period: unknown period {name:?}; expected one of {}",
+                    period::NAMES
+                ),
+            };
+        }
+        let to = self.to.unwrap_or(now);
+        let from = self.from.unwrap_or(to - 365 * 86_400_000);
+        if from > to {
+            bail!("--from: must not be after --to");
+        }
+        Ok((from, to))
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum FunnelBy {
+    Month,
+    Source,
+    Campaign,
+}
+
+#[derive(clap::Args)]
+pub struct FunnelArgs {
+    #[arg(long, value_enum, default_value = "month")]
+    by: FunnelBy,
+    /// Only leads whose first-touch channel is this one (e.g. paid_search).
+    #[arg(long)]
+    source: Option<String>,
+    #[command(flatten)]
+    period: PeriodArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SourcesBy {
+    Channel,
+    Campaign,
+}
+
+#[derive(clap::Args)]
+pub struct SourcesArgs {
+    #[arg(long, value_enum, default_value = "channel")]
+    by: SourcesBy,
+    #[command(flatten)]
+    period: PeriodArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum CompareStage {
+    Mql,
+    Sql,
+    Opportunity,
+    #[value(alias = "won")]
+    Customer,
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("program").required(true).args(["campaign", "channel"])))]
+pub struct CompareArgs {
+    /// The campaign (by name) whose touches mark a lead as exposed.
+    #[arg(long)]
+    campaign: Option<String>,
+    /// The channel (e.g. webinar) whose touches mark a lead as exposed.
+    #[arg(long)]
+    channel: Option<String>,
+    /// The stage counted as converted.
+    #[arg(long, value_enum, default_value = "sql")]
+    stage: CompareStage,
+    #[command(flatten)]
+    period: PeriodArgs,
+}
+
+fn print(
+    format: Format,
+    head: Vec<String>,
+    rows: Vec<Vec<String>>,
+    json: String,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => writeln!(out, "{json}")?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record(&head)?;
+            for r in &rows {
+                w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let widths: Vec<usize> = (0..head.len())
+                .map(|i| {
+                    rows.iter()
+                        .chain([&head])
+                        .map(|r| r[i].chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            for line in std::iter::once(&head).chain(&rows) {
+                let padded: Vec<String> = line
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect();
+                writeln!(out, "{}", padded.join("  ").trim_end())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn funnel(store: Store, a: FunnelArgs) -> anyhow::Result<ExitCode> {
+    let (from, to) = a.period.resolve(leadline_store::now_ms())?;
+    let by = match a.by {
+        FunnelBy::Month => By::Month,
+        FunnelBy::Source => By::Source,
+        FunnelBy::Campaign => By::Campaign,
+    };
+    let scope = FunnelScope {
+        from,
+        to,
+        source: a.source,
+    };
+    let rows = funnel::funnel_of(&store.funnel_tallies(&scope, by).await?, by);
+    let velocity = store.funnel_velocity(&scope).await?;
+    let json = serde_json::json!({"by": by.as_str(), "from": leadline_core::time::rfc3339(from),
+        "to": leadline_core::time::rfc3339(to), "rows": rows, "velocity": velocity});
+    print(
+        a.period.format,
+        FunnelRow::columns(by),
+        rows.iter().map(FunnelRow::cells).collect(),
+        json.to_string(),
+    )?;
+    if matches!(a.period.format, Format::Table) {
+        let head = ["step", "leads", "median_days", "p75_days"]
+            .map(str::to_owned)
+            .to_vec();
+        let days = |v: Option<f64>| v.map(|d| format!("{d:.1}")).unwrap_or_default();
+        let steps = velocity.steps.iter().chain([&velocity.to_close]);
+        let body = steps
+            .map(|s| {
+                vec![
+                    format!("{} -> {}", s.from.as_str(), s.to.as_str()),
+                    s.leads.to_string(),
+                    days(s.median_days),
+                    days(s.p75_days),
+                ]
+            })
+            .collect();
+        println!();
+        print(Format::Table, head, body, String::new())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn sources(store: Store, a: SourcesArgs) -> anyhow::Result<ExitCode> {
+    let (from, to) = a.period.resolve(leadline_store::now_ms())?;
+    let by = match a.by {
+        SourcesBy::Channel => By::Source,
+        SourcesBy::Campaign => By::Campaign,
+    };
+    let scope = FunnelScope {
+        from,
+        to,
+        source: None,
+    };
+    let tallies = store.funnel_tallies(&scope, by).await?;
+    let costs = store.funnel_costs(by, from, to).await?;
+    let rows = quality::quality_of(&tallies, by, &costs);
+    let mut head: Vec<String> = quality::COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    head[0] = if by == By::Source {
+        "channel"
+    } else {
+        "campaign"
+    }
+    .into();
+    let json = serde_json::json!({"by": head[0], "from": leadline_core::time::rfc3339(from),
+        "to": leadline_core::time::rfc3339(to), "rows": rows});
+    print(
+        a.period.format,
+        head,
+        rows.iter().map(quality::cells).collect(),
+        json.to_string(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare_table(c: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
+    let head = [
+        "cohort",
+        "leads",
+        "converted",
+        "rate",
+        "low_95",
+        "high_95",
+        "p_value",
+    ];
+    let row = |n: &str, p: &compare::Proportion| {
+        vec![
+            n.into(),
+            p.leads.to_string(),
+            p.converted.to_string(),
+            fraction(p.rate),
+            fraction(p.low),
+            fraction(p.high),
+            String::new(),
+        ]
+    };
+    let rows = vec![
+        row("exposed", &c.exposed),
+        row("not_exposed", &c.others),
+        vec![
+            "difference".into(),
+            String::new(),
+            String::new(),
+            fraction(c.difference),
+            fraction(c.difference_low),
+            fraction(c.difference_high),
+            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
+        ],
+    ];
+    (head.map(str::to_owned).to_vec(), rows)
+}
+
+pub async fn compare(store: Store, a: CompareArgs) -> anyhow::Result<ExitCode> {
+    let (from, to) = a.period.resolve(leadline_store::now_ms())?;
+    let stage = match a.stage {
+        CompareStage::Mql => Stage::Mql,
+        CompareStage::Sql => Stage::Sql,
+        CompareStage::Opportunity => Stage::Opportunity,
+        CompareStage::Customer => Stage::Customer,
+    };
+    let (program, label) = match (&a.campaign, &a.channel) {
+        (Some(name), _) => match store.campaign_by_name(name).await? {
+            Some((id, name)) => (
+                Program::Campaign(id),
+                format!("campaign \u{201c}{name}\u{201d}"),
+            ),
+            None => bail!(
+                "--campaign: no campaign is called {name:?} (see `leadline` campaigns in the UI)"
+            ),
+        },
+        (None, Some(ch)) => match leadline_core::Channel::parse(ch) {
+            Some(c) => (
+                Program::Channel(c.as_str().into()),
+                format!("channel {}", c.as_str()),
+            ),
+            None => bail!("--channel: unknown channel {ch:?} (e.g. webinar, paid_search, email)"),
+        },
+        (None, None) => bail!("give --campaign NAME or --channel C"),
+    };
+    let scope = FunnelScope {
+        from,
+        to,
+        source: None,
+    };
+    let (exposed, others) = store.exposure_cohorts(&scope, &program, stage).await?;
+    let c = compare::compare(exposed, others);
+    let sentence = compare::sentence(&c, &label, stage.label());
+    let json = serde_json::json!({"program": label, "stage": stage.as_str(),
+        "from": leadline_core::time::rfc3339(from), "to": leadline_core::time::rfc3339(to),
+        "comparison": c, "sentence": sentence});
+    let (head, rows) = compare_table(&c);
+    print(a.period.format, head, rows, json.to_string())?;
+    if matches!(a.period.format, Format::Table) {
+        println!("\n{sentence}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

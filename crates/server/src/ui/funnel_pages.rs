@@ -1,0 +1,363 @@
+//! The funnel report pages (viewer+): `/reports/funnel` (waterfall, velocity, cohort-month
+//! trend), `/reports/sources` (lead quality by source) and `/reports/compare` (exposed vs not,
+//! with intervals and a verdict); each with period and filter controls and a CSV download
+//! whose cells go through `csv_safe`.
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use leadline_core::export::csv_safe;
+use leadline_core::funnel::{By, FunnelRow, STAGES, TOTAL, fraction, quality};
+use minijinja::Value;
+use minijinja::value::Serde;
+
+use super::UiUser;
+use super::chart::Chart;
+use super::common::{self, Fields};
+use crate::api::funnel::{
+    CompareReport, FunnelQuery, FunnelReport, SourcesReport, compare_report, funnel_report,
+    sources_report,
+};
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn query(q: &Fields) -> FunnelQuery {
+    let f = |n: &str| common::field(q, n);
+    FunnelQuery {
+        by: f("by"),
+        from: f("from"),
+        to: f("to"),
+        period: f("period"),
+        source: f("source"),
+        campaign: f("campaign"),
+        channel: f("channel"),
+        stage: f("stage"),
+    }
+}
+
+/// The controls' current values and the page's own query (for the CSV link).
+fn controls(fq: &FunnelQuery) -> Value {
+    minijinja::context! {
+        by => &fq.by, from => &fq.from, to => &fq.to, period => &fq.period,
+        source => &fq.source, campaign => &fq.campaign, channel => &fq.channel, stage => &fq.stage,
+    }
+}
+
+fn stage_labels() -> Vec<&'static str> {
+    STAGES.iter().map(|s| s.label()).collect()
+}
+
+fn page<T: serde::Serialize>(
+    st: &AppState,
+    user: &UiUser,
+    template: &str,
+    name: &str,
+    fq: &FunnelQuery,
+    result: Result<T, ApiError>,
+    charts: impl FnOnce(&T) -> Vec<Chart>,
+) -> Response {
+    let (report, charts, error) = match result {
+        Ok(r) => {
+            let c = charts(&r);
+            (Some(r), c, None)
+        }
+        Err(e) => (
+            None,
+            Vec::new(),
+            Some((e.field.unwrap_or_default(), e.message)),
+        ),
+    };
+    let failed = report.is_none();
+    let ctx = minijinja::context! {
+        user => user.context(), page => name,
+        report => report.as_ref().map(|r| Value::from(Serde(r))),
+        charts => Value::from(Serde(&charts)),
+        error => error, q => controls(fq), stage_labels => stage_labels(),
+    };
+    let mut resp = super::render(st, template, ctx);
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+fn rows_without_total(rows: &[FunnelRow]) -> impl Iterator<Item = &FunnelRow> {
+    rows.iter().filter(|r| r.key != TOTAL)
+}
+
+fn funnel_charts(r: &FunnelReport) -> Vec<Chart> {
+    let total = r.rows.last();
+    let counts = total.map_or_else(Vec::new, |t| {
+        t.stages.iter().map(|s| s.count as f64).collect()
+    });
+    let mut charts = vec![
+        Chart::new("bar", "Leads reaching each stage", "count")
+            .labels(stage_labels())
+            .series("Leads", counts),
+    ];
+    let trend = if r.trend.is_empty() {
+        &r.rows
+    } else {
+        &r.trend
+    };
+    let months: Vec<&FunnelRow> = rows_without_total(trend).collect();
+    let rate = |i: usize| {
+        months
+            .iter()
+            .map(|m| m.stages[i].from_top.unwrap_or(0.0))
+            .collect()
+    };
+    charts.push(
+        Chart::new(
+            "line",
+            "Conversion by cohort month (share of the month's leads)",
+            "percent",
+        )
+        .labels(months.iter().map(|m| m.key.clone()))
+        .series("MQL", rate(2))
+        .series("SQL", rate(4))
+        .series("Customer", rate(6)),
+    );
+    charts
+}
+
+fn sources_charts(r: &SourcesReport) -> Vec<Chart> {
+    let rows: Vec<_> = r.rows.iter().filter(|q| q.key != TOTAL).collect();
+    vec![
+        Chart::new("hbar", "SQL rate by source (leads in brackets)", "percent")
+            .labels(
+                rows.iter()
+                    .map(|q| format!("{} ({} leads)", q.key, q.leads)),
+            )
+            .series(
+                "SQL rate",
+                rows.iter().map(|q| q.sql_rate.unwrap_or(0.0)).collect(),
+            ),
+    ]
+}
+
+fn compare_charts(r: &CompareReport) -> Vec<Chart> {
+    let c = &r.comparison;
+    vec![
+        Chart::new("bar", "Conversion rate of each cohort", "percent")
+            .labels(["Exposed", "Not exposed"])
+            .series(
+                "Rate",
+                vec![c.exposed.rate.unwrap_or(0.0), c.others.rate.unwrap_or(0.0)],
+            )
+            .series(
+                "95 % low",
+                vec![c.exposed.low.unwrap_or(0.0), c.others.low.unwrap_or(0.0)],
+            )
+            .series(
+                "95 % high",
+                vec![c.exposed.high.unwrap_or(0.0), c.others.high.unwrap_or(0.0)],
+            ),
+    ]
+}
+
+/// `GET /reports/funnel` (viewer+): `?by=month|source|campaign&period=…|from=&to=&source=`.
+pub async fn funnel(State(st): State<AppState>, user: UiUser, Query(q): Query<Fields>) -> Response {
+    if let Err(r) = user.require(Role::Viewer) {
+        return r;
+    }
+    let fq = query(&q);
+    let result = funnel_report(&st, &fq, leadline_store::now_ms()).await;
+    page(
+        &st,
+        &user,
+        "funnel.html",
+        "funnel",
+        &fq,
+        result,
+        funnel_charts,
+    )
+}
+
+/// `GET /reports/sources` (viewer+): `?by=channel|campaign&period=…|from=&to=`.
+pub async fn sources(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
+    if let Err(r) = user.require(Role::Viewer) {
+        return r;
+    }
+    let fq = query(&q);
+    let result = sources_report(&st, &fq, leadline_store::now_ms()).await;
+    page(
+        &st,
+        &user,
+        "sources.html",
+        "sources",
+        &fq,
+        result,
+        sources_charts,
+    )
+}
+
+/// `GET /reports/compare` (viewer+): `?campaign=NAME|channel=C&stage=sql&period=…`. Without a
+/// program it shows the form only.
+pub async fn compare(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
+    if let Err(r) = user.require(Role::Viewer) {
+        return r;
+    }
+    let fq = query(&q);
+    if fq.campaign.is_none() && fq.channel.is_none() {
+        let ctx = minijinja::context! {
+            user => user.context(), page => "compare", q => controls(&fq),
+            charts => Value::from(Serde(Vec::<Chart>::new())),
+        };
+        return super::render(&st, "compare.html", ctx);
+    }
+    let result = compare_report(&st, &fq, leadline_store::now_ms()).await;
+    page(
+        &st,
+        &user,
+        "compare.html",
+        "compare",
+        &fq,
+        result,
+        compare_charts,
+    )
+}
+
+fn write_csv(header: Vec<String>, rows: Vec<Vec<String>>) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The funnel as CSV rows.
+pub(crate) fn funnel_csv(r: &FunnelReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let by = By::parse(&r.by).unwrap_or(By::Month);
+    (
+        FunnelRow::columns(by),
+        r.rows.iter().map(FunnelRow::cells).collect(),
+    )
+}
+
+/// Lead quality as CSV rows.
+pub(crate) fn sources_csv(r: &SourcesReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut head: Vec<String> = quality::COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    head[0] = r.by.clone();
+    (head, r.rows.iter().map(quality::cells).collect())
+}
+
+/// The comparison as CSV rows: one per cohort, then the difference.
+pub(crate) fn compare_csv(r: &CompareReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let c = &r.comparison;
+    let head = [
+        "cohort",
+        "leads",
+        "converted",
+        "rate",
+        "low_95",
+        "high_95",
+        "p_value",
+        "verdict",
+    ];
+    let cohort = |name: &str, p: &leadline_core::funnel::compare::Proportion| {
+        vec![
+            name.into(),
+            p.leads.to_string(),
+            p.converted.to_string(),
+            fraction(p.rate),
+            fraction(p.low),
+            fraction(p.high),
+            String::new(),
+            String::new(),
+        ]
+    };
+    let verdict = serde_json::to_value(c.verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned));
+    let rows = vec![
+        cohort("exposed", &c.exposed),
+        cohort("not_exposed", &c.others),
+        vec![
+            "difference".into(),
+            String::new(),
+            String::new(),
+            fraction(c.difference),
+            fraction(c.difference_low),
+            fraction(c.difference_high),
+            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
+            verdict.unwrap_or_default(),
+        ],
+    ];
+    (head.iter().map(|h| (*h).to_owned()).collect(), rows)
+}
+
+fn download(file: &str, table: Result<(Vec<String>, Vec<Vec<String>>), ApiError>) -> Response {
+    let (head, rows) = match table {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    match write_csv(head, rows) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "writing a funnel report CSV failed");
+            ApiError::internal().into_response()
+        }
+    }
+}
+
+async fn csv_for(st: &AppState, user: &UiUser, q: &Fields, name: &str) -> Response {
+    if let Err(r) = user.require(Role::Viewer) {
+        return r;
+    }
+    let fq = query(q);
+    let now = leadline_store::now_ms();
+    let table = match name {
+        "funnel.csv" => funnel_report(st, &fq, now).await.map(|r| funnel_csv(&r)),
+        "sources.csv" => sources_report(st, &fq, now).await.map(|r| sources_csv(&r)),
+        _ => compare_report(st, &fq, now).await.map(|r| compare_csv(&r)),
+    };
+    download(name, table)
+}
+
+/// `GET /reports/funnel.csv` (viewer+): the funnel table as a download.
+pub async fn funnel_csv_download(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
+    csv_for(&st, &user, &q, "funnel.csv").await
+}
+
+/// `GET /reports/sources.csv` (viewer+): the quality table as a download.
+pub async fn sources_csv_download(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
+    csv_for(&st, &user, &q, "sources.csv").await
+}
+
+/// `GET /reports/compare.csv` (viewer+): the two cohorts and the difference as a download.
+pub async fn compare_csv_download(
+    State(st): State<AppState>,
+    user: UiUser,
+    Query(q): Query<Fields>,
+) -> Response {
+    csv_for(&st, &user, &q, "compare.csv").await
+}
