@@ -48,8 +48,10 @@ pub struct Args {
 pub struct Period {
     /// The demo's "now": the latest end of a campaign (running campaigns end at now).
     pub as_of: i64,
-    /// The calendar quarter before the one `as_of` falls in: `[from, to)`.
-    pub last_quarter: (i64, i64),
+    /// The calendar quarter before the one `as_of` falls in (the reports' default period).
+    pub last_quarter: leadline_core::period::Period,
+    /// Id of the campaign most leads came from (empty when none did).
+    pub biggest_campaign: String,
 }
 
 /// Median and maximum of timed runs, in seconds.
@@ -87,7 +89,8 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         "as_of",
         json!(leadline_core::time::rfc3339(period.as_of)),
     );
-    let mut references: HashMap<&'static str, Timing> = HashMap::new();
+    // References by statement and parameters: probes sharing one are measured once.
+    let mut references: HashMap<(&'static str, Vec<i64>), Timing> = HashMap::new();
     let mut results = Vec::new();
     for probe in probes::all(&period) {
         if args
@@ -98,11 +101,12 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
             continue;
         }
         let (rows, time) = measure(args.runs, || probe_once(&probe, &store, &pool)).await?;
-        let reference = match references.get(probe.reference.text) {
+        let key = (probe.reference.text, probe.reference.binds.clone());
+        let reference = match references.get(&key) {
             Some(t) => *t,
             None => {
                 let (_, t) = measure(args.runs, || sql_once(&probe.reference, &pool)).await?;
-                references.insert(probe.reference.text, t);
+                references.insert(key, t);
                 t
             }
         };
@@ -220,23 +224,20 @@ async fn period(pool: &AnyPool) -> anyhow::Result<Period> {
         .fetch_one(pool)
         .await?;
     let as_of = latest.unwrap_or_else(leadline_store::now_ms);
+    let quarter = leadline_core::period::named("last-quarter", as_of)
+        .map_err(|e| anyhow::anyhow!("the last quarter before {as_of}: {e}"))?;
+    // The campaign most leads came from: the compare report's program.
+    let biggest: Option<String> = sqlx::query_scalar(
+        "SELECT source_campaign_id FROM leads WHERE source_campaign_id IS NOT NULL \
+         GROUP BY source_campaign_id ORDER BY COUNT(*) DESC, source_campaign_id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
     Ok(Period {
         as_of,
-        last_quarter: last_quarter(as_of),
+        last_quarter: quarter,
+        biggest_campaign: biggest.unwrap_or_default(),
     })
-}
-
-/// `[start, end)` of the calendar quarter (UTC) before the one `ms` falls in.
-fn last_quarter(ms: i64) -> (i64, i64) {
-    let text = leadline_core::time::rfc3339(ms);
-    let year: i64 = text.get(0..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
-    let month: i64 = text.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-    let this = (year * 12 + (month - 1) / 3 * 3) as i64;
-    let start_of = |months: i64| {
-        let t = format!("{:04}-{:02}-01T00:00:00Z", months / 12, months % 12 + 1);
-        leadline_core::time::parse_rfc3339(&t).unwrap_or(0)
-    };
-    (start_of(this - 3), start_of(this))
 }
 
 /// One warm-up run, then `runs` timed ones; the rows of the last run.
@@ -280,19 +281,6 @@ async fn sql_once(q: &Sql, pool: &AnyPool) -> anyhow::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn last_quarter_is_the_calendar_quarter_before() {
-        let at = |s: &str| leadline_core::time::parse_rfc3339(s).unwrap();
-        assert_eq!(
-            last_quarter(at("2026-11-30T05:00:00Z")),
-            (at("2026-07-01T00:00:00Z"), at("2026-10-01T00:00:00Z"))
-        );
-        assert_eq!(
-            last_quarter(at("2027-02-01T00:00:00Z")),
-            (at("2026-10-01T00:00:00Z"), at("2027-01-01T00:00:00Z"))
-        );
-    }
 
     #[test]
     fn timing_takes_the_median_and_the_max() {

@@ -4,8 +4,15 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use leadline_core::Stage;
+use leadline_core::attribution::Model;
 use leadline_core::followup::By;
+use leadline_core::funnel::{self, By as FunnelBy, quality};
+use leadline_core::journey::credit::{self, Settings};
+use leadline_core::journey::report::By as Credit;
+use leadline_core::journey::{DEFAULT_LOOKBACK_DAYS, Outcome};
 use leadline_store::Store;
+use leadline_store::funnel::{FunnelScope, Program};
 
 use super::Period;
 
@@ -98,8 +105,20 @@ fn scan_assignments(from: i64) -> Sql {
 /// Every probe, in the order the table shows them.
 pub fn all(p: &Period) -> Vec<Probe> {
     let (now, from90) = (p.as_of, p.as_of - 90 * super::DAY);
-    let (q_from, q_to) = p.last_quarter;
+    let quarter = p.last_quarter;
+    let (q_from, q_to) = (quarter.from, quarter.to);
     let year = p.as_of - 365 * super::DAY;
+    // Attribution reads the touches of the lookback window before the period.
+    let lookback = q_from - i64::from(DEFAULT_LOOKBACK_DAYS) * super::DAY;
+    let all = models("all");
+    let w_shaped = models("w-shaped").remove(0);
+    let markov = models("markov").remove(0);
+    let campaign = p.biggest_campaign.clone();
+    let yearly = move || FunnelScope {
+        from: year,
+        to: now,
+        source: None,
+    };
     vec![
         report(
             "followup by rep, 90 days",
@@ -154,5 +173,128 @@ pub fn all(p: &Period) -> Vec<Probe> {
             ),
             scan_touches(q_from, q_to),
         ),
+        report("funnel by month, 1 year", scan_leads(), move |s| {
+            Box::pin(async move { funnel_report(s, yearly(), FunnelBy::Month).await })
+        }),
+        report("funnel by source, 1 year", scan_leads(), move |s| {
+            Box::pin(async move { funnel_report(s, yearly(), FunnelBy::Source).await })
+        }),
+        report("funnel by campaign, 1 year", scan_leads(), move |s| {
+            Box::pin(async move { funnel_report(s, yearly(), FunnelBy::Campaign).await })
+        }),
+        report(
+            "sources (lead quality) by channel, 1 year",
+            scan_leads(),
+            move |s| Box::pin(async move { sources(s, yearly(), FunnelBy::Source).await }),
+        ),
+        report(
+            "sources (lead quality) by campaign, 1 year",
+            scan_leads(),
+            move |s| Box::pin(async move { sources(s, yearly(), FunnelBy::Campaign).await }),
+        ),
+        report(
+            "compare: biggest campaign, SQL rate, 1 year",
+            scan_touches(year, now),
+            move |s| {
+                let program = Program::Campaign(campaign.clone());
+                Box::pin(async move {
+                    let (a, b) = s.exposure_cohorts(&yearly(), &program, Stage::Sql).await?;
+                    Ok((a.leads + b.leads) as usize)
+                })
+            },
+        ),
+        report(
+            "attribution, leads, all models, last quarter",
+            scan_touches(lookback, q_to),
+            {
+                let all = all.clone();
+                move |s| {
+                    let all = all.clone();
+                    Box::pin(async move {
+                        let r = s.attribution_report(
+                            Outcome::Leads,
+                            quarter,
+                            Credit::Channel,
+                            &all,
+                            Settings::default(),
+                        );
+                        Ok(r.await?.rows.len())
+                    })
+                }
+            },
+        ),
+        report(
+            "attribution, revenue, all models, by campaign, last quarter",
+            scan_touches(lookback, q_to),
+            {
+                let all = all.clone();
+                move |s| {
+                    let all = all.clone();
+                    Box::pin(async move {
+                        let r = s.attribution_report(
+                            Outcome::Revenue,
+                            quarter,
+                            Credit::Campaign,
+                            &all,
+                            Settings::default(),
+                        );
+                        Ok(r.await?.rows.len())
+                    })
+                }
+            },
+        ),
+        report(
+            "roi + overview (w-shaped), last quarter",
+            scan_touches(lookback, q_to),
+            move |s| {
+                let model = w_shaped.clone();
+                Box::pin(async move { roi(s, quarter, model).await })
+            },
+        ),
+        report(
+            "roi (markov), last quarter",
+            scan_touches(lookback, q_to),
+            move |s| {
+                let model = markov.clone();
+                Box::pin(async move { roi(s, quarter, model).await })
+            },
+        ),
     ]
+}
+
+/// The models the reports name `text` (`all`, `w-shaped`, …) with default settings.
+fn models(text: &str) -> Vec<Model> {
+    let found = credit::models(text, &Settings::default()).unwrap_or_default();
+    assert!(!found.is_empty(), "no attribution model is called {text:?}");
+    found
+}
+
+/// The funnel report as the API builds it: rows by `by`, the monthly trend, the velocity.
+async fn funnel_report(s: &Store, scope: FunnelScope, by: FunnelBy) -> anyhow::Result<usize> {
+    let rows = funnel::funnel_of(&s.funnel_tallies(&scope, by).await?, by);
+    if by != FunnelBy::Month {
+        funnel::funnel_of(
+            &s.funnel_tallies(&scope, FunnelBy::Month).await?,
+            FunnelBy::Month,
+        );
+    }
+    s.funnel_velocity(&scope).await?;
+    Ok(rows.len())
+}
+
+/// Lead quality as the API builds it: tallies and costs by `by`.
+async fn sources(s: &Store, scope: FunnelScope, by: FunnelBy) -> anyhow::Result<usize> {
+    let tallies = s.funnel_tallies(&scope, by).await?;
+    let costs = s.funnel_costs(by, scope.from, scope.to).await?;
+    Ok(quality::quality_of(&tallies, by, &costs).len())
+}
+
+/// The ROI report (the overview page reads the same one); rows of both views.
+async fn roi(
+    s: &Store,
+    period: leadline_core::period::Period,
+    model: Model,
+) -> anyhow::Result<usize> {
+    let r = s.roi_report(period, &model, Settings::default()).await?;
+    Ok(r.by_channel.len() + r.by_campaign.len())
 }
