@@ -1,8 +1,8 @@
 //! `leadline demo` and `serve --demo`: the demo company, written through the capture
 //! pipeline like any real touch.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::Context;
 use leadline_core::Stage;
@@ -11,6 +11,8 @@ use leadline_server::auth;
 use leadline_store::catalog::CampaignInput;
 use leadline_store::opportunities::{NewOpportunity, StageMove};
 use leadline_store::{Capturer, Pipeline, Store, StoreError};
+
+use super::progress::Progress;
 
 pub const DEFAULT_LEADS: usize = 5_000;
 pub const DEFAULT_SEED: u64 = 42;
@@ -103,10 +105,13 @@ pub async fn fill(store: &Store, leads: usize, seed: u64) -> anyhow::Result<(Str
     super::demo_measurement::add(store, leads, now).await?;
     capture_events(store, seed, leads, now).await?;
     sales_outcomes(store, seed, now).await?;
+    let t = Instant::now();
     let routed = store.route_pending(leadline_store::now_ms(), 1_000).await?;
     eprintln!(
-        "routed the sales-ready leads: {} assigned, {} waiting",
-        routed.assigned, routed.waiting
+        "routed the sales-ready leads: {} assigned, {} waiting ({:.1} s)",
+        routed.assigned,
+        routed.waiting,
+        t.elapsed().as_secs_f64()
     );
     Ok((admin, password))
 }
@@ -164,6 +169,7 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
         .collect();
     let workable = leadline_core::filter::parse(r#"stage in ("lead", "mql") and email != """#)
         .map_err(|e| anyhow::anyhow!("demo sales segment: {e}"))?;
+    let t = Instant::now();
     let mut cursor = None;
     let mut moves = Vec::new();
     loop {
@@ -186,7 +192,15 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
             None => break,
         }
     }
+    eprintln!(
+        "demo sales: {} workable leads read ({:.1} s)",
+        moves.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let total = moves.len() as u64;
+    let mut progress = Progress::new("demo sales", "leads", total);
     for (i, (id, key, created, is_mql, steps)) in moves.into_iter().enumerate() {
+        progress.set(i as u64);
         let rep = reps.get(i % reps.len().max(1)).map(String::as_str);
         for step in &steps {
             let at = created + step.days_after * DAY;
@@ -219,6 +233,7 @@ async fn sales_outcomes(store: &Store, seed: u64, now: i64) -> anyhow::Result<()
             }
         }
     }
+    progress.finish(total);
     Ok(())
 }
 
@@ -283,23 +298,24 @@ async fn capture_events(store: &Store, seed: u64, leads: usize, now: i64) -> any
     let capturer = Capturer::start(store.clone());
     let mut pipeline = Pipeline::new(&capturer);
     let mut events = demo::events(seed, leads, now);
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(leads as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_message("demo leads");
+    let mut progress = Progress::new("demo capture", "leads", leads as u64);
+    let mut sent = 0u64;
     loop {
         let chunk: Vec<_> = events.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
             break;
         }
+        sent += chunk.len() as u64;
         pipeline.push(chunk).await?;
-        bar.set_position(events.leads_done() as u64);
+        progress.set(events.leads_done() as u64);
     }
     while let Some(done) = pipeline.next_done().await {
         done?;
     }
-    bar.finish_and_clear();
+    progress.finish(leads as u64);
+    eprintln!(
+        "demo capture: {sent} events ({:.0} events/s)",
+        sent as f64 / progress.elapsed_s().max(1e-9)
+    );
     Ok(())
 }

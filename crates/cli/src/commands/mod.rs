@@ -9,6 +9,7 @@ pub mod duplicates;
 pub mod import;
 pub mod opportunities;
 pub mod policy;
+pub mod progress;
 pub mod rep;
 pub mod report;
 pub mod report_funnel;

@@ -23,6 +23,7 @@ mod ingest;
 mod list;
 mod raw;
 mod report;
+mod reports;
 mod rescore;
 mod route;
 mod score;
@@ -59,6 +60,8 @@ enum Bench {
     Duplicates(duplicates::Args),
     /// `leadline attribution` on generated path files against channelattribution 2.2.5.
     Attribution(attribution::Args),
+    /// Every report over the 1M-lead demo database, against bare scans of the same tables.
+    Reports(reports::Args),
 }
 
 /// Runs one bench. `db` is the global `--db`; it is used only when given on the command line.
@@ -77,6 +80,7 @@ pub async fn run(db: &str, args: Args) -> anyhow::Result<ExitCode> {
         Bench::Score(a) => score::run(&target, a).await?,
         Bench::Duplicates(a) => duplicates::run(&target, a).await?,
         Bench::Attribution(a) => attribution::run(&target, a)?,
+        Bench::Reports(a) => reports::run(&target, a).await?,
     };
     report.print(args.format == "json");
     Ok(if report.passed() {
