@@ -8,54 +8,43 @@ use anyhow::bail;
 use leadline_core::Stage;
 use leadline_core::export::csv_safe;
 use leadline_core::funnel::compare::{self, Comparison};
-use leadline_core::funnel::{self, By, FunnelRow, fraction, period, quality};
+use leadline_core::funnel::{self, By, FunnelRow, fraction, quality};
 use leadline_store::Store;
 use leadline_store::funnel::{FunnelScope, Program};
 
 use super::report::Format;
+use super::report_measure::period_flags;
 
-/// Period flags shared by the three reports.
+/// The period when none is given: a funnel needs a longer window than attribution's quarter.
+const DEFAULT_PERIOD: &str = "last-365-days";
+
+/// Period flags shared by the three reports (the names and rules of `core::period`).
 #[derive(clap::Args)]
 pub struct PeriodArgs {
-    /// Leads created from this day (YYYY-MM-DD, UTC); default 365 days before `--to`.
-    #[arg(long, value_parser = parse_from)]
-    from: Option<i64>,
-    /// Leads created up to this day's end (YYYY-MM-DD, UTC); default now.
-    #[arg(long, value_parser = parse_to)]
-    to: Option<i64>,
-    /// A named period instead of --from/--to: last-quarter, this-month, last-90-days, …
-    #[arg(long, conflicts_with_all = ["from", "to"])]
+    /// A named period: last-365-days (default), last-quarter, this-quarter, last-month,
+    /// this-month, last-7-days, last-30-days, last-90-days, this-year, last-year.
+    #[arg(long)]
     period: Option<String>,
+    /// Leads created from this day (YYYY-MM-DD, UTC); give --to with it. Wins over --period.
+    #[arg(long)]
+    from: Option<String>,
+    /// Leads created up to this day's end, included (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    to: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
 
-fn parse_from(v: &str) -> Result<i64, String> {
-    period::day(v, false).ok_or_else(|| format!("expected a day YYYY-MM-DD, got {v:?}"))
-}
-
-fn parse_to(v: &str) -> Result<i64, String> {
-    period::day(v, true).ok_or_else(|| format!("expected a day YYYY-MM-DD, got {v:?}"))
-}
-
 impl PeriodArgs {
-    /// `(from, to)`; a separate small function so the shared `core::period` can replace it.
+    /// `(from, to)` in epoch ms, both included (the store's funnel scope).
     fn resolve(&self, now: i64) -> anyhow::Result<(i64, i64)> {
-        if let Some(name) = &self.period {
-            return match period::resolve(name, now) {
-                Some(p) => Ok(p),
-                None => bail!(
-                    "--period: unknown period {name:?}; expected one of {}",
-                    period::NAMES
-                ),
-            };
-        }
-        let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(to - 365 * 86_400_000);
-        if from > to {
-            bail!("--from: must not be after --to");
-        }
-        Ok((from, to))
+        let p = period_flags(
+            Some(self.period.as_deref().unwrap_or(DEFAULT_PERIOD)),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            now,
+        )?;
+        Ok((p.from, p.to - 1))
     }
 }
 

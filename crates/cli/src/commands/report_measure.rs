@@ -51,16 +51,27 @@ pub struct Window {
     format: Format,
 }
 
+/// The period from `--period`, `--from` and `--to` (see `core::period::resolve`); the error
+/// names the flag at fault. Every report command reads its period through this.
+pub(super) fn period_flags(
+    name: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: i64,
+) -> anyhow::Result<Period> {
+    period::resolve(name, from, to, now)
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))
+}
+
 impl Window {
     fn resolve(&self) -> anyhow::Result<(Period, Settings)> {
         let now = leadline_store::now_ms();
-        let p = period::resolve(
+        let p = period_flags(
             self.period.as_deref(),
             self.from.as_deref(),
             self.to.as_deref(),
             now,
-        )
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))?;
+        )?;
         if !(self.half_life_days.is_finite() && self.half_life_days > 0.0) {
             anyhow::bail!("--half-life-days: expected a positive number of days");
         }
