@@ -6,13 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use leadline_core::Stage;
-use leadline_core::export::csv_safe;
 use leadline_core::funnel::compare::{self, Comparison};
 use leadline_core::funnel::{self, By, FunnelRow, fraction, quality};
 use leadline_store::Store;
 use leadline_store::funnel::{FunnelScope, Program};
 
-use super::report::Format;
+use super::report::{Align, Format, write_rows};
 use super::report_measure::period_flags;
 
 /// The period when none is given: a funnel needs a longer window than attribution's quarter.
@@ -105,6 +104,7 @@ pub struct CompareArgs {
     period: PeriodArgs,
 }
 
+/// The report as JSON, or its table as CSV or text.
 fn print(
     format: Format,
     head: Vec<String>,
@@ -112,37 +112,11 @@ fn print(
     json: String,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match format {
-        Format::Json => writeln!(out, "{json}")?,
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(&head)?;
-            for r in &rows {
-                w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
-            }
-            w.flush()?;
-        }
-        Format::Table => {
-            let widths: Vec<usize> = (0..head.len())
-                .map(|i| {
-                    rows.iter()
-                        .chain([&head])
-                        .map(|r| r[i].chars().count())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            for line in std::iter::once(&head).chain(&rows) {
-                let padded: Vec<String> = line
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect();
-                writeln!(out, "{}", padded.join("  ").trim_end())?;
-            }
-        }
+    if format == Format::Json {
+        writeln!(out, "{json}")?;
+        return Ok(());
     }
-    Ok(())
+    write_rows(&mut out, format, &head, &rows, Align::Left)
 }
 
 pub async fn funnel(store: Store, a: FunnelArgs) -> anyhow::Result<ExitCode> {
