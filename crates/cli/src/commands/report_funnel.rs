@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use leadline_core::Stage;
-use leadline_core::funnel::compare::{self, Comparison};
-use leadline_core::funnel::{self, By, FunnelRow, fraction, quality};
+use leadline_core::funnel::compare;
+use leadline_core::funnel::{self, By, FunnelRow, quality};
 use leadline_store::Store;
 use leadline_store::funnel::{FunnelScope, Program};
 
@@ -195,43 +195,6 @@ pub async fn sources(store: Store, a: SourcesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn compare_table(c: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
-    let head = [
-        "cohort",
-        "leads",
-        "converted",
-        "rate",
-        "low_95",
-        "high_95",
-        "p_value",
-    ];
-    let row = |n: &str, p: &compare::Proportion| {
-        vec![
-            n.into(),
-            p.leads.to_string(),
-            p.converted.to_string(),
-            fraction(p.rate),
-            fraction(p.low),
-            fraction(p.high),
-            String::new(),
-        ]
-    };
-    let rows = vec![
-        row("exposed", &c.exposed),
-        row("not_exposed", &c.others),
-        vec![
-            "difference".into(),
-            String::new(),
-            String::new(),
-            fraction(c.difference),
-            fraction(c.difference_low),
-            fraction(c.difference_high),
-            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
-        ],
-    ];
-    (head.map(str::to_owned).to_vec(), rows)
-}
-
 pub async fn compare(store: Store, a: CompareArgs) -> anyhow::Result<ExitCode> {
     let (from, to) = a.period.resolve(leadline_store::now_ms())?;
     let stage = match a.stage {
@@ -270,7 +233,7 @@ pub async fn compare(store: Store, a: CompareArgs) -> anyhow::Result<ExitCode> {
     let json = serde_json::json!({"program": label, "stage": stage.as_str(),
         "from": leadline_core::time::rfc3339(from), "to": leadline_core::time::rfc3339(to),
         "comparison": c, "sentence": sentence});
-    let (head, rows) = compare_table(&c);
+    let (head, rows) = compare::table(&c, false);
     print(a.period.format, head, rows, json.to_string())?;
     if matches!(a.period.format, Format::Table) {
         println!("\n{sentence}");

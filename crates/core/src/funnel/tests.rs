@@ -368,3 +368,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_comparison_table_has_cohorts_then_the_difference() {
+    // 56 of 70 = 0.8 against 48 of 80 = 0.6: a difference of 0.2
+    let c = compare::compare(Proportion::new(56, 70), Proportion::new(48, 80));
+    let (head, rows) = compare::table(&c, true);
+    assert_eq!(head.last().map(String::as_str), Some("verdict"));
+    assert_eq!(head[..3], ["cohort", "leads", "converted"]);
+    assert_eq!(rows[0][..4], ["exposed", "70", "56", "0.8000"]);
+    assert_eq!(rows[1][..4], ["not_exposed", "80", "48", "0.6000"]);
+    assert_eq!(rows[2][0], "difference");
+    assert_eq!(rows[2][3], "0.2000");
+    let json = serde_json::to_value(c.verdict).unwrap();
+    assert_eq!(rows[2].last().map(String::as_str), json.as_str());
+    assert!(rows.iter().all(|r| r.len() == head.len()));
+    let (head, rows) = compare::table(&c, false);
+    assert_eq!(head.len(), 7);
+    assert!(rows.iter().all(|r| r.len() == 7));
+}

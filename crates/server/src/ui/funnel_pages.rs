@@ -6,7 +6,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use leadline_core::funnel::{By, FunnelRow, STAGES, TOTAL, fraction, quality};
+use leadline_core::funnel::{By, FunnelRow, STAGES, TOTAL, compare, quality};
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -242,49 +242,9 @@ pub(crate) fn sources_csv(r: &SourcesReport) -> (Vec<String>, Vec<Vec<String>>) 
     (head, r.rows.iter().map(quality::cells).collect())
 }
 
-/// The comparison as CSV rows: one per cohort, then the difference.
+/// The comparison as CSV rows: one per cohort, then the difference and the verdict.
 pub(crate) fn compare_csv(r: &CompareReport) -> (Vec<String>, Vec<Vec<String>>) {
-    let c = &r.comparison;
-    let head = [
-        "cohort",
-        "leads",
-        "converted",
-        "rate",
-        "low_95",
-        "high_95",
-        "p_value",
-        "verdict",
-    ];
-    let cohort = |name: &str, p: &leadline_core::funnel::compare::Proportion| {
-        vec![
-            name.into(),
-            p.leads.to_string(),
-            p.converted.to_string(),
-            fraction(p.rate),
-            fraction(p.low),
-            fraction(p.high),
-            String::new(),
-            String::new(),
-        ]
-    };
-    let verdict = serde_json::to_value(c.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned));
-    let rows = vec![
-        cohort("exposed", &c.exposed),
-        cohort("not_exposed", &c.others),
-        vec![
-            "difference".into(),
-            String::new(),
-            String::new(),
-            fraction(c.difference),
-            fraction(c.difference_low),
-            fraction(c.difference_high),
-            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
-            verdict.unwrap_or_default(),
-        ],
-    ];
-    (head.iter().map(|h| (*h).to_owned()).collect(), rows)
+    compare::table(&r.comparison, true)
 }
 
 fn download(file: &str, table: Result<(Vec<String>, Vec<Vec<String>>), ApiError>) -> Response {
