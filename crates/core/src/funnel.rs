@@ -8,7 +8,6 @@
 //! still an MQL and a SAL for the funnel. So counts never grow down the funnel.
 
 pub mod compare;
-pub mod period;
 pub mod quality;
 pub mod velocity;
 

@@ -155,7 +155,7 @@ pub fn named(name: &str, now: i64) -> Result<Period, PeriodError> {
         from: (today + 1 - n) * DAY_MS,
         to: tomorrow,
     };
-    let p = match name.trim() {
+    let p = match name.trim().to_ascii_lowercase().as_str() {
         "last-quarter" => Period {
             from: month_start(y, q - 3),
             to: month_start(y, q),
@@ -218,9 +218,12 @@ pub fn resolve(
             )
         })
     };
+    // a malformed date is named before a missing partner, so the error points at the typo
+    let from = from.map(|f| day("from", f)).transpose()?;
+    let to = to.map(|t| day("to", t)).transpose()?;
     match (from, to) {
-        (Some(f), Some(t)) => {
-            let (from, to) = (day("from", f)?, day("to", t)? + DAY_MS);
+        (Some(from), Some(to)) => {
+            let to = to + DAY_MS;
             if from >= to {
                 return Err(err("to", "the end date is before the start date"));
             }
@@ -304,6 +307,18 @@ mod tests {
         );
         assert_eq!(
             resolve(None, Some("2026-03-01"), None, now)
+                .unwrap_err()
+                .field,
+            "to"
+        );
+        assert_eq!(
+            resolve(None, Some("2026-13-01"), None, now)
+                .unwrap_err()
+                .field,
+            "from"
+        );
+        assert_eq!(
+            resolve(None, None, Some("yesterday"), now)
                 .unwrap_err()
                 .field,
             "to"

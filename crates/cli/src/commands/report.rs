@@ -120,36 +120,69 @@ async fn followup(store: Store, a: FollowupArgs) -> anyhow::Result<ExitCode> {
     let rows = store.followup_report(by, from, now).await?;
     match a.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string(&rows)?)?,
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(followup::COLUMNS)?;
-            for r in &rows {
-                w.write_record(safe(r.cells().iter().map(String::as_str)))?;
-            }
-            w.flush()?;
-        }
-        Format::Table => {
+        Format::Csv | Format::Table => {
+            let head = followup::COLUMNS.map(str::to_owned);
             let body: Vec<Vec<String>> = rows.iter().map(FollowupRow::cells).collect();
-            let widths: Vec<usize> = (0..followup::COLUMNS.len())
-                .map(|i| {
-                    body.iter()
-                        .map(|r| r[i].chars().count())
-                        .chain([followup::COLUMNS[i].len()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            for line in std::iter::once(followup::COLUMNS.map(str::to_owned).to_vec()).chain(body) {
-                let padded: Vec<String> = line
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect();
-                writeln!(out, "{}", padded.join("  ").trim_end())?;
-            }
+            write_rows(&mut out, a.format, &head, &body, Align::Left)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How an aligned table lines its columns up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Every column to the left (the follow-up and funnel reports).
+    Left,
+    /// The first column (a name) to the left, the rest (numbers) to the right.
+    NumbersRight,
+}
+
+/// Writes a header and rows as CSV (cells neutralised against spreadsheet formulas) or, for
+/// any other format, as a table padded to the widest cell. Every report prints through this,
+/// so CSV from the CLI and from the UI's downloads read the same.
+pub fn write_rows(
+    out: &mut impl Write,
+    format: Format,
+    head: &[String],
+    rows: &[Vec<String>],
+    align: Align,
+) -> anyhow::Result<()> {
+    if format == Format::Csv {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(head)?;
+        for r in rows {
+            w.write_record(safe(r.iter().map(String::as_str)))?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .chain([&head[i]])
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for line in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i > 0 && align == Align::NumbersRight {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
 }
 
 /// One CSV row, every cell neutralised against spreadsheet formulas (as the export does).

@@ -6,56 +6,44 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use leadline_core::Stage;
-use leadline_core::export::csv_safe;
-use leadline_core::funnel::compare::{self, Comparison};
-use leadline_core::funnel::{self, By, FunnelRow, fraction, period, quality};
+use leadline_core::funnel::compare;
+use leadline_core::funnel::{self, By, FunnelRow, quality};
 use leadline_store::Store;
 use leadline_store::funnel::{FunnelScope, Program};
 
-use super::report::Format;
+use super::report::{Align, Format, write_rows};
+use super::report_measure::period_flags;
 
-/// Period flags shared by the three reports.
+/// The period when none is given: a funnel needs a longer window than attribution's quarter.
+const DEFAULT_PERIOD: &str = "last-365-days";
+
+/// Period flags shared by the three reports (the names and rules of `core::period`).
 #[derive(clap::Args)]
 pub struct PeriodArgs {
-    /// Leads created from this day (YYYY-MM-DD, UTC); default 365 days before `--to`.
-    #[arg(long, value_parser = parse_from)]
-    from: Option<i64>,
-    /// Leads created up to this day's end (YYYY-MM-DD, UTC); default now.
-    #[arg(long, value_parser = parse_to)]
-    to: Option<i64>,
-    /// A named period instead of --from/--to: last-quarter, this-month, last-90-days, …
-    #[arg(long, conflicts_with_all = ["from", "to"])]
+    /// A named period: last-365-days (default), last-quarter, this-quarter, last-month,
+    /// this-month, last-7-days, last-30-days, last-90-days, this-year, last-year.
+    #[arg(long)]
     period: Option<String>,
+    /// Leads created from this day (YYYY-MM-DD, UTC); give --to with it. Wins over --period.
+    #[arg(long)]
+    from: Option<String>,
+    /// Leads created up to this day's end, included (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    to: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
 
-fn parse_from(v: &str) -> Result<i64, String> {
-    period::day(v, false).ok_or_else(|| format!("expected a day YYYY-MM-DD, got {v:?}"))
-}
-
-fn parse_to(v: &str) -> Result<i64, String> {
-    period::day(v, true).ok_or_else(|| format!("expected a day YYYY-MM-DD, got {v:?}"))
-}
-
 impl PeriodArgs {
-    /// `(from, to)`; a separate small function so the shared `core::period` can replace it.
+    /// `(from, to)` in epoch ms, both included (the store's funnel scope).
     fn resolve(&self, now: i64) -> anyhow::Result<(i64, i64)> {
-        if let Some(name) = &self.period {
-            return match period::resolve(name, now) {
-                Some(p) => Ok(p),
-                None => bail!(
-                    "--period: unknown period {name:?}; expected one of {}",
-                    period::NAMES
-                ),
-            };
-        }
-        let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(to - 365 * 86_400_000);
-        if from > to {
-            bail!("--from: must not be after --to");
-        }
-        Ok((from, to))
+        let p = period_flags(
+            Some(self.period.as_deref().unwrap_or(DEFAULT_PERIOD)),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            now,
+        )?;
+        Ok((p.from, p.to - 1))
     }
 }
 
@@ -116,6 +104,7 @@ pub struct CompareArgs {
     period: PeriodArgs,
 }
 
+/// The report as JSON, or its table as CSV or text.
 fn print(
     format: Format,
     head: Vec<String>,
@@ -123,37 +112,11 @@ fn print(
     json: String,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match format {
-        Format::Json => writeln!(out, "{json}")?,
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(&head)?;
-            for r in &rows {
-                w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
-            }
-            w.flush()?;
-        }
-        Format::Table => {
-            let widths: Vec<usize> = (0..head.len())
-                .map(|i| {
-                    rows.iter()
-                        .chain([&head])
-                        .map(|r| r[i].chars().count())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            for line in std::iter::once(&head).chain(&rows) {
-                let padded: Vec<String> = line
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}"))
-                    .collect();
-                writeln!(out, "{}", padded.join("  ").trim_end())?;
-            }
-        }
+    if format == Format::Json {
+        writeln!(out, "{json}")?;
+        return Ok(());
     }
-    Ok(())
+    write_rows(&mut out, format, &head, &rows, Align::Left)
 }
 
 pub async fn funnel(store: Store, a: FunnelArgs) -> anyhow::Result<ExitCode> {
@@ -232,43 +195,6 @@ pub async fn sources(store: Store, a: SourcesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn compare_table(c: &Comparison) -> (Vec<String>, Vec<Vec<String>>) {
-    let head = [
-        "cohort",
-        "leads",
-        "converted",
-        "rate",
-        "low_95",
-        "high_95",
-        "p_value",
-    ];
-    let row = |n: &str, p: &compare::Proportion| {
-        vec![
-            n.into(),
-            p.leads.to_string(),
-            p.converted.to_string(),
-            fraction(p.rate),
-            fraction(p.low),
-            fraction(p.high),
-            String::new(),
-        ]
-    };
-    let rows = vec![
-        row("exposed", &c.exposed),
-        row("not_exposed", &c.others),
-        vec![
-            "difference".into(),
-            String::new(),
-            String::new(),
-            fraction(c.difference),
-            fraction(c.difference_low),
-            fraction(c.difference_high),
-            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
-        ],
-    ];
-    (head.map(str::to_owned).to_vec(), rows)
-}
-
 pub async fn compare(store: Store, a: CompareArgs) -> anyhow::Result<ExitCode> {
     let (from, to) = a.period.resolve(leadline_store::now_ms())?;
     let stage = match a.stage {
@@ -307,7 +233,7 @@ pub async fn compare(store: Store, a: CompareArgs) -> anyhow::Result<ExitCode> {
     let json = serde_json::json!({"program": label, "stage": stage.as_str(),
         "from": leadline_core::time::rfc3339(from), "to": leadline_core::time::rfc3339(to),
         "comparison": c, "sentence": sentence});
-    let (head, rows) = compare_table(&c);
+    let (head, rows) = compare::table(&c, false);
     print(a.period.format, head, rows, json.to_string())?;
     if matches!(a.period.format, Format::Table) {
         println!("\n{sentence}");

@@ -5,14 +5,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use leadline_core::attribution::Model;
-use leadline_core::export::csv_safe;
 use leadline_core::journey::credit::{self, Settings};
 use leadline_core::journey::report::{By, ROI_COLUMNS};
 use leadline_core::journey::{DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, Outcome};
 use leadline_core::period::{self, Period};
 use leadline_store::Store;
 
-use super::report::Format;
+use super::report::{Align, Format, write_rows};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum OutcomeArg {
@@ -51,16 +50,27 @@ pub struct Window {
     format: Format,
 }
 
+/// The period from `--period`, `--from` and `--to` (see `core::period::resolve`); the error
+/// names the flag at fault. Every report command reads its period through this.
+pub(super) fn period_flags(
+    name: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    now: i64,
+) -> anyhow::Result<Period> {
+    period::resolve(name, from, to, now)
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))
+}
+
 impl Window {
     fn resolve(&self) -> anyhow::Result<(Period, Settings)> {
         let now = leadline_store::now_ms();
-        let p = period::resolve(
+        let p = period_flags(
             self.period.as_deref(),
             self.from.as_deref(),
             self.to.as_deref(),
             now,
-        )
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field, e.message))?;
+        )?;
         if !(self.half_life_days.is_finite() && self.half_life_days > 0.0) {
             anyhow::bail!("--half-life-days: expected a positive number of days");
         }
@@ -162,42 +172,13 @@ pub async fn roi(store: Store, a: RoiArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A header and rows as CSV (formula-safe cells) or an aligned table.
+/// A header and rows as CSV or a table with the numbers to the right.
 fn print(format: Format, head: &[String], rows: &[Vec<String>]) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    if format == Format::Csv {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(head)?;
-        for r in rows {
-            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
-        }
-        w.flush()?;
-        return Ok(());
-    }
-    let widths: Vec<usize> = (0..head.len())
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .chain([&head[i]])
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for line in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
-        let cells: Vec<String> = line
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
-    }
-    Ok(())
+    write_rows(
+        &mut std::io::stdout().lock(),
+        format,
+        head,
+        rows,
+        Align::NumbersRight,
+    )
 }

@@ -55,6 +55,18 @@ pub enum Verdict {
     Lower,
 }
 
+impl Verdict {
+    /// The name JSON uses (`too_small`, `noise`, `higher`, `lower`), for CSV cells.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::TooSmall => "too_small",
+            Verdict::Noise => "noise",
+            Verdict::Higher => "higher",
+            Verdict::Lower => "lower",
+        }
+    }
+}
+
 /// The two cohorts and what their difference means.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
@@ -195,4 +207,53 @@ pub fn sentence(c: &Comparison, program: &str, stage: &str) -> String {
             .to_owned(),
     };
     format!("{rates}{diff}. {verdict}")
+}
+
+/// The comparison as a table: one row a cohort (`exposed`, `not_exposed`), then the
+/// `difference` with its p-value; with `verdict`, a last column naming it. The CLI prints
+/// it without the verdict (its sentence says it), the UI's CSV download with it.
+pub fn table(c: &Comparison, verdict: bool) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut head: Vec<String> = [
+        "cohort",
+        "leads",
+        "converted",
+        "rate",
+        "low_95",
+        "high_95",
+        "p_value",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let cohort = |name: &str, p: &Proportion| {
+        vec![
+            name.into(),
+            p.leads.to_string(),
+            p.converted.to_string(),
+            super::fraction(p.rate),
+            super::fraction(p.low),
+            super::fraction(p.high),
+            String::new(),
+        ]
+    };
+    let mut rows = vec![
+        cohort("exposed", &c.exposed),
+        cohort("not_exposed", &c.others),
+        vec![
+            "difference".into(),
+            String::new(),
+            String::new(),
+            super::fraction(c.difference),
+            super::fraction(c.difference_low),
+            super::fraction(c.difference_high),
+            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
+        ],
+    ];
+    if verdict {
+        head.push("verdict".into());
+        for r in &mut rows[..2] {
+            r.push(String::new());
+        }
+        rows[2].push(c.verdict.as_str().into());
+    }
+    (head, rows)
 }

@@ -240,26 +240,25 @@ fn the_verdict_calls_noise_and_small_cohorts() {
 }
 
 #[test]
-fn periods_resolve_to_calendar_bounds() {
-    // now = 2026-05-10T12:00:00Z; last quarter = 2026-01-01 .. 2026-03-31 end.
-    let now = period::day("2026-05-10", false).unwrap() + DAY / 2;
-    let (from, to) = period::resolve("last-quarter", now).unwrap();
-    assert_eq!(from, period::day("2026-01-01", false).unwrap());
-    assert_eq!(to, period::day("2026-03-31", true).unwrap());
-    let (from, to) = period::resolve("Last-Month", now).unwrap();
+fn funnel_periods_resolve_to_calendar_bounds() {
+    // The funnel reads its period through the shared `core::period`; spelled-out epoch ms:
+    // 2026-01-01 = 1_767_225_600_000, 2026-04-01 = 1_775_001_600_000,
+    // 2026-05-01 = 1_777_593_600_000, 2026-05-10 = 1_778_371_200_000.
+    let now = 1_778_371_200_000 + DAY / 2; // 2026-05-10T12:00:00Z
+    let p = crate::period::resolve(Some("last-quarter"), None, None, now).unwrap();
+    assert_eq!((p.from, p.to), (1_767_225_600_000, 1_775_001_600_000));
+    let p = crate::period::resolve(Some("Last-Month"), None, None, now).unwrap();
+    assert_eq!((p.from, p.to), (1_775_001_600_000, 1_777_593_600_000));
+    // last 30 days: today and the 29 before, ending at tomorrow's start
+    let p = crate::period::resolve(Some("last-30-days"), None, None, now).unwrap();
     assert_eq!(
-        (from, to),
-        (
-            period::day("2026-04-01", false).unwrap(),
-            period::day("2026-04-30", true).unwrap()
-        )
+        (p.from, p.to),
+        (1_778_371_200_000 - 29 * DAY, 1_778_371_200_000 + DAY)
     );
-    assert_eq!(
-        period::resolve("last-30-days", now),
-        Some((now - 30 * DAY, now))
-    );
-    assert_eq!(period::resolve("fortnight", now), None);
-    assert_eq!(period::day("2026-02-30", false), None);
+    let e = crate::period::resolve(Some("fortnight"), None, None, now).unwrap_err();
+    assert_eq!(e.field, "period");
+    let e = crate::period::resolve(None, Some("2026-02-30"), None, now).unwrap_err();
+    assert_eq!(e.field, "from");
 }
 
 fn arb_lead() -> impl Strategy<Value = LeadMilestones> {
@@ -368,4 +367,23 @@ proptest! {
             prop_assert_eq!(c.verdict, Verdict::Noise);
         }
     }
+}
+
+#[test]
+fn the_comparison_table_has_cohorts_then_the_difference() {
+    // 56 of 70 = 0.8 against 48 of 80 = 0.6: a difference of 0.2
+    let c = compare::compare(Proportion::new(56, 70), Proportion::new(48, 80));
+    let (head, rows) = compare::table(&c, true);
+    assert_eq!(head.last().map(String::as_str), Some("verdict"));
+    assert_eq!(head[..3], ["cohort", "leads", "converted"]);
+    assert_eq!(rows[0][..4], ["exposed", "70", "56", "0.8000"]);
+    assert_eq!(rows[1][..4], ["not_exposed", "80", "48", "0.6000"]);
+    assert_eq!(rows[2][0], "difference");
+    assert_eq!(rows[2][3], "0.2000");
+    let json = serde_json::to_value(c.verdict).unwrap();
+    assert_eq!(rows[2].last().map(String::as_str), json.as_str());
+    assert!(rows.iter().all(|r| r.len() == head.len()));
+    let (head, rows) = compare::table(&c, false);
+    assert_eq!(head.len(), 7);
+    assert!(rows.iter().all(|r| r.len() == 7));
 }

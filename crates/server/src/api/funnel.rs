@@ -7,17 +7,18 @@ use axum::extract::{Query, State};
 use leadline_core::Stage;
 use leadline_core::funnel::compare::{self, Comparison};
 use leadline_core::funnel::quality::{self, QualityRow};
-use leadline_core::funnel::{self, By, FunnelRow, Velocity, period};
+use leadline_core::funnel::{self, By, FunnelRow, Velocity};
 use leadline_core::time::rfc3339;
 use leadline_store::funnel::{FunnelScope, Program};
 use serde::{Deserialize, Serialize};
 
+use super::measurement::{period_of, text as given};
 use crate::auth::{ApiCaller, Role};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// Default period when neither `period` nor `from` is given: the last 365 days.
-const DEFAULT_DAYS: i64 = 365;
+/// The period when none is given: a funnel needs a longer window than attribution's quarter.
+pub(crate) const DEFAULT_PERIOD: &str = "last-365-days";
 
 /// The period and filter every funnel report takes.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
@@ -26,11 +27,11 @@ pub struct FunnelQuery {
     /// `month`, `source` or `campaign` (funnel, default `month`); `channel` (= `source`) or
     /// `campaign` (sources, default `channel`).
     pub by: Option<String>,
-    /// Leads created from this day (`YYYY-MM-DD`, UTC) on; default 365 days before `to`.
+    /// Leads created from this day (`YYYY-MM-DD`, UTC) on, with `to`; wins over `period`.
     pub from: Option<String>,
-    /// Leads created up to this day's end; default now.
+    /// Leads created up to this day's end (included), with `from`.
     pub to: Option<String>,
-    /// A named period instead of `from`/`to`: `last-quarter`, `this-month`, `last-90-days`, …
+    /// A named period (`last-365-days`, the default; `last-quarter`, `this-month`, …).
     pub period: Option<String>,
     /// Only leads whose first-touch channel is this one (funnel and compare).
     pub source: Option<String>,
@@ -43,45 +44,13 @@ pub struct FunnelQuery {
     pub stage: Option<String>,
 }
 
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// Reads the period: a name, or days; errors name the field. Kept apart so it can give way
-/// to the shared `core::period` reading.
-pub(crate) fn resolve_period(q: &FunnelQuery, now: i64) -> Result<(i64, i64), ApiError> {
-    if let Some(name) = given(&q.period) {
-        return period::resolve(name, now).ok_or_else(|| {
-            ApiError::invalid(
-                "period",
-                format!("unknown period {name:?}; expected one of {}", period::NAMES),
-            )
-        });
-    }
-    let day = |field: &str, v: &str, end: bool| {
-        period::day(v, end).ok_or_else(|| {
-            ApiError::invalid(field, format!("expected a day YYYY-MM-DD, got {v:?}"))
-        })
-    };
-    let to = match given(&q.to) {
-        Some(t) => day("to", t, true)?,
-        None => now,
-    };
-    let from = match given(&q.from) {
-        Some(f) => day("from", f, false)?,
-        None => to - DEFAULT_DAYS * 86_400_000,
-    };
-    if from > to {
-        return Err(ApiError::invalid("from", "`from` must not be after `to`"));
-    }
-    Ok((from, to))
-}
-
 fn scope(q: &FunnelQuery, now: i64) -> Result<FunnelScope, ApiError> {
-    let (from, to) = resolve_period(q, now)?;
+    let period = given(&q.period).or(Some(DEFAULT_PERIOD)).map(str::to_owned);
+    let p = period_of(&period, &q.from, &q.to, now)?;
+    // the store's scope is inclusive of its end; a period's `to` is exclusive
     Ok(FunnelScope {
-        from,
-        to,
+        from: p.from,
+        to: p.to - 1,
         source: given(&q.source).map(str::to_owned),
     })
 }

@@ -69,10 +69,12 @@ pub struct RoiBody {
     pub total: RoiRow,
 }
 
-fn text(v: &Option<String>) -> Option<&str> {
+/// A query value, trimmed; empty counts as absent (an HTML form sends empty fields).
+pub(crate) fn text(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The report period from the `period`, `from` and `to` query values; a 422 names the field.
 pub(crate) fn period_of(
     p: &Option<String>,
     from: &Option<String>,

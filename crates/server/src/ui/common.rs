@@ -3,14 +3,46 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use leadline_core::export::csv_safe;
 use leadline_store::StoreError;
 use leadline_store::page::Cursor;
 
 use super::UiUser;
 use crate::auth::Role;
 use crate::state::AppState;
+
+/// A table as a CSV download named `file`: every cell (header too) neutralised against
+/// spreadsheet formulas, so a report's "Download CSV" is as safe as the export. One helper so
+/// every report page answers a download the same way.
+pub fn csv_download(file: &str, head: &[String], rows: &[Vec<String>]) -> Response {
+    let written = (|| -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(head.iter().map(|c| csv_safe(c).into_owned()))?;
+        for r in rows {
+            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
+        }
+        w.into_inner().map_err(|e| e.into_error().into())
+    })();
+    match written {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, file, "writing a report CSV failed");
+            crate::error::ApiError::internal().into_response()
+        }
+    }
+}
 
 /// A posted form's fields by name.
 pub type Fields = BTreeMap<String, String>;

@@ -3,13 +3,11 @@
 //! reads; marketer+ writes).
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadline_core::Channel;
 use leadline_core::costs::{
     currency_exponent, format_day, parse_amount, parse_cost_csv, parse_day,
 };
-use leadline_core::export::csv_safe;
 use leadline_store::costs::{CostFilter, CostImport, DEFAULT_CURRENCY, MonthTotal, NewCost};
 use leadline_store::markers::NewMarker;
 use minijinja::Value;
@@ -336,37 +334,17 @@ pub async fn csv_download(
         Ok(t) => t,
         Err(e) => return common::store_error(e),
     };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut write = || -> Result<Vec<u8>, csv::Error> {
-        w.write_record(["month", "channel", "currency", "amount_minor"])?;
-        for t in &totals {
-            let amount = t.amount_minor.to_string();
-            let row = [
-                t.month.as_str(),
-                t.channel.as_str(),
-                t.currency.as_str(),
-                amount.as_str(),
-            ];
-            w.write_record(row.iter().map(|c| csv_safe(c).into_owned()))?;
-        }
-        w.flush()?;
-        Ok(w.get_ref().clone())
-    };
-    match write() {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"costs.csv\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "writing the costs CSV failed");
-            crate::error::ApiError::internal().into_response()
-        }
-    }
+    let head = ["month", "channel", "currency", "amount_minor"].map(str::to_owned);
+    let rows: Vec<Vec<String>> = totals
+        .iter()
+        .map(|t| {
+            vec![
+                t.month.clone(),
+                t.channel.clone(),
+                t.currency.clone(),
+                t.amount_minor.to_string(),
+            ]
+        })
+        .collect();
+    common::csv_download("costs.csv", &head, &rows)
 }

@@ -4,10 +4,9 @@
 //! whose cells go through `csv_safe`.
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use leadline_core::export::csv_safe;
-use leadline_core::funnel::{By, FunnelRow, STAGES, TOTAL, fraction, quality};
+use leadline_core::funnel::{By, FunnelRow, STAGES, TOTAL, compare, quality};
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -227,15 +226,6 @@ pub async fn compare(
     )
 }
 
-fn write_csv(header: Vec<String>, rows: Vec<Vec<String>>) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
 /// The funnel as CSV rows.
 pub(crate) fn funnel_csv(r: &FunnelReport) -> (Vec<String>, Vec<Vec<String>>) {
     let by = By::parse(&r.by).unwrap_or(By::Month);
@@ -252,72 +242,15 @@ pub(crate) fn sources_csv(r: &SourcesReport) -> (Vec<String>, Vec<Vec<String>>) 
     (head, r.rows.iter().map(quality::cells).collect())
 }
 
-/// The comparison as CSV rows: one per cohort, then the difference.
+/// The comparison as CSV rows: one per cohort, then the difference and the verdict.
 pub(crate) fn compare_csv(r: &CompareReport) -> (Vec<String>, Vec<Vec<String>>) {
-    let c = &r.comparison;
-    let head = [
-        "cohort",
-        "leads",
-        "converted",
-        "rate",
-        "low_95",
-        "high_95",
-        "p_value",
-        "verdict",
-    ];
-    let cohort = |name: &str, p: &leadline_core::funnel::compare::Proportion| {
-        vec![
-            name.into(),
-            p.leads.to_string(),
-            p.converted.to_string(),
-            fraction(p.rate),
-            fraction(p.low),
-            fraction(p.high),
-            String::new(),
-            String::new(),
-        ]
-    };
-    let verdict = serde_json::to_value(c.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned));
-    let rows = vec![
-        cohort("exposed", &c.exposed),
-        cohort("not_exposed", &c.others),
-        vec![
-            "difference".into(),
-            String::new(),
-            String::new(),
-            fraction(c.difference),
-            fraction(c.difference_low),
-            fraction(c.difference_high),
-            c.p_value.map(|p| format!("{p:.4}")).unwrap_or_default(),
-            verdict.unwrap_or_default(),
-        ],
-    ];
-    (head.iter().map(|h| (*h).to_owned()).collect(), rows)
+    compare::table(&r.comparison, true)
 }
 
 fn download(file: &str, table: Result<(Vec<String>, Vec<Vec<String>>), ApiError>) -> Response {
-    let (head, rows) = match table {
-        Ok(t) => t,
-        Err(e) => return e.into_response(),
-    };
-    match write_csv(head, rows) {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file}\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "writing a funnel report CSV failed");
-            ApiError::internal().into_response()
-        }
+    match table {
+        Ok((head, rows)) => super::common::csv_download(file, &head, &rows),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -4,9 +4,8 @@
 //! controls, charts beside tables with the same numbers, and a formula-safe CSV download.
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use leadline_core::export::csv_safe;
 use leadline_core::journey::credit::MODELS;
 use leadline_core::journey::report::{AttributionReport, ROI_COLUMNS, RoiReport, RoiRow};
 use leadline_core::period::NAMES;
@@ -180,35 +179,6 @@ pub async fn attribution(
     super::render(&st, "attribution.html", ctx)
 }
 
-fn csv_response(name: &str, head: &[String], rows: &[Vec<String>]) -> Response {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let written = (|| -> Result<Vec<u8>, csv::Error> {
-        w.write_record(head.iter().map(|c| csv_safe(c).into_owned()))?;
-        for r in rows {
-            w.write_record(r.iter().map(|c| csv_safe(c).into_owned()))?;
-        }
-        w.flush()?;
-        Ok(w.get_ref().clone())
-    })();
-    match written {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "writing a report CSV failed");
-            ApiError::internal().into_response()
-        }
-    }
-}
-
 /// The attribution table as CSV rows.
 pub fn attribution_csv(r: &AttributionReport) -> (Vec<String>, Vec<Vec<String>>) {
     r.table()
@@ -241,7 +211,7 @@ pub async fn attribution_download(
     match attribution_report(&st, &attribution_query(&q), leadline_store::now_ms()).await {
         Ok(r) => {
             let (h, rows) = attribution_csv(&r);
-            csv_response("attribution.csv", &h, &rows)
+            super::common::csv_download("attribution.csv", &h, &rows)
         }
         Err(e) => e.into_response(),
     }
@@ -260,7 +230,7 @@ pub async fn roi_download(
     match roi_report(&st, &rq, leadline_store::now_ms()).await {
         Ok(r) => {
             let (h, rows) = roi_csv(&r, rq.by.as_deref() == Some("channel"));
-            csv_response("roi.csv", &h, &rows)
+            super::common::csv_download("roi.csv", &h, &rows)
         }
         Err(e) => e.into_response(),
     }

@@ -77,10 +77,7 @@ async fn bad_report_parameters_are_422_naming_the_field() {
         ("/api/v1/reports/funnel?period=fortnight", "period"),
         ("/api/v1/reports/funnel?from=2026-13-01", "from"),
         ("/api/v1/reports/funnel?to=yesterday", "to"),
-        (
-            "/api/v1/reports/funnel?from=2026-05-01&to=2026-04-01",
-            "from",
-        ),
+        ("/api/v1/reports/funnel?from=2026-05-01&to=2026-04-01", "to"),
         ("/api/v1/reports/funnel?by=planet", "by"),
         ("/api/v1/reports/sources?by=month", "by"),
         ("/api/v1/reports/compare", "campaign"),
@@ -144,6 +141,24 @@ async fn a_viewer_reads_the_pages_and_downloads_formula_safe_csv() {
         bad.text.contains("unknown period"),
         "the error beside the control"
     );
+    let dated = app
+        .get_with_cookie("/reports/funnel?from=2026-01-01&to=2026-01-31", &viewer)
+        .await;
+    assert_eq!(dated.status, StatusCode::OK);
+    assert!(
+        dated
+            .text
+            .contains(r#"name="from" type="date" value="2026-01-01""#)
+            && dated
+                .text
+                .contains(r#"name="to" type="date" value="2026-01-31""#),
+        "the controls keep the dates"
+    );
+    let reversed = app
+        .get_with_cookie("/reports/funnel?from=2026-02-01&to=2026-01-31", &viewer)
+        .await;
+    assert_eq!(reversed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reversed.text.contains(r#"aria-invalid="true""#));
     let out = app.get("/reports/sources").await;
     assert_ne!(out.status, StatusCode::OK, "signed out");
 }
