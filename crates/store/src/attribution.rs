@@ -38,8 +38,6 @@ struct Read {
     sets: Vec<(Outcome, JourneySet)>,
     campaigns: HashMap<String, String>,
     costs: Vec<Cost>,
-    heard_about: Vec<(Option<String>, u64)>,
-    markers: Vec<(i64, String, String)>,
 }
 
 #[derive(Clone)]
@@ -91,6 +89,19 @@ impl Store {
         };
         let mut read = self.read(ask).await?;
         let set = read.sets.pop().map(|s| s.1).unwrap_or_default();
+        // Only this report shows them; ROI and the journeys do not read them.
+        let heard_about = self
+            .heard_about_counts(period.from, period.to)
+            .await?
+            .into_iter()
+            .map(|(c, n)| (c, n.max(0) as u64))
+            .collect();
+        let markers = self
+            .markers_between(period.from, period.to)
+            .await?
+            .into_iter()
+            .map(|m| (m.at, m.channel, m.title))
+            .collect();
         Ok(report::attribution(report::AttributionInput {
             set: &set,
             outcome,
@@ -99,8 +110,8 @@ impl Store {
             models,
             settings,
             campaign_names: &read.campaigns,
-            heard_about: read.heard_about,
-            markers: read.markers,
+            heard_about,
+            markers,
         }))
     }
 
@@ -181,37 +192,10 @@ async fn read_all(tx: &mut Tx<'_>, ask: &Ask) -> Result<Read> {
         },
     )
     .await?;
-    let mut heard_about = Vec::new();
-    tx.scan(
-        "SELECT heard_about, COUNT(*) FROM leads WHERE created_at >= $1 AND created_at < $2 \
-         AND merged_into IS NULL GROUP BY heard_about",
-        vec![from.into(), to.into()],
-        |r| {
-            heard_about.push((r.text(0)?.map(str::to_owned), r.int(1)?.max(0) as u64));
-            Ok(())
-        },
-    )
-    .await?;
-    let mut markers = Vec::new();
-    tx.scan(
-        "SELECT at, channel, title FROM markers WHERE at >= $1 AND at < $2 ORDER BY at, id",
-        vec![from.into(), to.into()],
-        |r| {
-            markers.push((
-                r.int(0)?,
-                r.text(1)?.unwrap_or_default().to_owned(),
-                r.text(2)?.unwrap_or_default().to_owned(),
-            ));
-            Ok(())
-        },
-    )
-    .await?;
     Ok(Read {
         sets,
         campaigns,
         costs,
-        heard_about,
-        markers,
     })
 }
 

@@ -118,28 +118,36 @@ impl Store {
     /// Leads created in `[from, to)` counted by the channel they said they heard of us
     /// through (`not asked/blank` when they did not say), most first.
     pub async fn self_reported(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>> {
+        let mut out: Vec<(String, i64)> = self
+            .heard_about_counts(from, to)
+            .await?
+            .into_iter()
+            .map(|(c, n)| (c.unwrap_or_else(|| NOT_ASKED.to_owned()), n))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// Leads created in `[from, to)` counted by `heard_about` (`None`: not asked or blank):
+    /// the one query behind [`Store::self_reported`] and the attribution report's column.
+    pub(crate) async fn heard_about_counts(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(Option<String>, i64)>> {
         let rows = sqlx::query(
-            "SELECT COALESCE(heard_about, '') AS channel, COUNT(*) AS n FROM leads \
-             WHERE created_at >= $1 AND created_at < $2 AND merged_into IS NULL GROUP BY COALESCE(heard_about, '')",
+            "SELECT NULLIF(heard_about, '') AS channel, COUNT(*) AS n FROM leads \
+             WHERE created_at >= $1 AND created_at < $2 AND merged_into IS NULL GROUP BY NULLIF(heard_about, '')",
         )
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| -> Result<(String, i64)> {
-                let c: String = r.try_get("channel")?;
-                let c = if c.is_empty() {
-                    NOT_ASKED.to_owned()
-                } else {
-                    c
-                };
-                Ok((c, r.try_get("n")?))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(out)
+        rows.iter()
+            .map(|r| Ok((r.try_get("channel")?, r.try_get("n")?)))
+            .collect()
     }
 }
 
