@@ -8,6 +8,7 @@
 //! still an MQL and a SAL for the funnel. So counts never grow down the funnel.
 
 pub mod compare;
+pub mod pass;
 pub mod quality;
 pub mod velocity;
 

@@ -15,10 +15,9 @@ use std::collections::HashMap;
 use leadline_core::attribution::Model;
 use leadline_core::journey::credit::{JourneySet, Settings};
 use leadline_core::journey::report::{self, AttributionReport, By, Cost, RoiReport};
-use leadline_core::journey::{Journey, Outcome, TouchBuilder};
+use leadline_core::journey::{Journey, Outcome, Touch, TouchBuilder};
 use leadline_core::period::Period;
 
-use crate::capture::lite;
 use crate::capture::tx::Tx;
 use crate::{Result, Store};
 
@@ -65,7 +64,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self.read(ask).await?;
+        let mut read = self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await).await?;
         Ok(read.sets.pop().map(|s| s.1).unwrap_or_default())
     }
 
@@ -87,7 +86,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self.read(ask).await?;
+        let mut read = self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await).await?;
         let set = read.sets.pop().map(|s| s.1).unwrap_or_default();
         // Only this report shows them; ROI and the journeys do not read them.
         let heard_about = self
@@ -135,7 +134,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls: matches!(model, Model::Markov { .. } | Model::Shapley),
         };
-        let read = self.read(ask).await?;
+        let read = self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await).await?;
         Ok(report::roi(
             &read.sets,
             &read.costs,
@@ -145,29 +144,11 @@ impl Store {
             &read.campaigns,
         ))
     }
-
-    async fn read(&self, ask: Ask) -> Result<Read> {
-        match self.sqlite_file() {
-            Some(path) => {
-                lite::on_own_thread(path, "attribution-read", async move |tx| {
-                    read_all(tx, &ask).await
-                })
-                .await
-            }
-            None => {
-                let mut c = self.pool.acquire().await?;
-                read_all(&mut Tx::Any(&mut c), &ask).await
-            }
-        }
-    }
 }
 
 async fn read_all(tx: &mut Tx<'_>, ask: &Ask) -> Result<Read> {
     let (from, to) = (ask.period.from, ask.period.to);
-    let mut sets = Vec::new();
-    for &o in &ask.outcomes {
-        sets.push((o, journeys(tx, o, ask).await?));
-    }
+    let sets = journeys(tx, ask).await?;
     let mut campaigns = HashMap::new();
     tx.scan("SELECT id, name FROM campaigns", vec![], |r| {
         campaigns.insert(
@@ -199,109 +180,69 @@ async fn read_all(tx: &mut Tx<'_>, ask: &Ask) -> Result<Read> {
     })
 }
 
-/// Streams one outcome's journeys: lead columns repeat on each of its touch rows (a lead
-/// without touches in its window comes as one row of NULL touch columns). Rows are ordered
-/// by lead only: the touch builder orders a lead's touches itself, which spares SQLite a
-/// sort per lead.
-async fn journeys(tx: &mut Tx<'_>, outcome: Outcome, ask: &Ask) -> Result<JourneySet> {
-    let col = column(outcome);
-    let (from, to) = (ask.period.from, ask.period.to);
-    let values = match outcome {
-        Outcome::Opportunities => Some("o.amount_minor"),
-        Outcome::Revenue => Some("COALESCE(o.won_amount_minor, 0)"),
-        _ => None,
-    };
-    let mut value_of: HashMap<String, i64> = HashMap::new();
-    if let Some(v) = values {
-        let sql = format!(
-            "SELECT o.primary_lead_id, CAST(SUM({v}) AS BIGINT) FROM opportunities o \
-             JOIN leads l ON l.id = o.primary_lead_id \
-             WHERE l.{col} >= $1 AND l.{col} < $2 AND l.merged_into IS NULL \
-             GROUP BY o.primary_lead_id"
-        );
-        tx.scan(&sql, vec![from.into(), to.into()], |r| {
-            value_of.insert(r.text(0)?.unwrap_or_default().to_owned(), r.int(1)?);
-            Ok(())
-        })
-        .await?;
-    }
-    let started = std::time::Instant::now();
-    let mut b = TouchBuilder::default();
-    let mut out = Vec::new();
-    let converting = format!(
-        "SELECT l.id, l.{col}, COALESCE(l.lead_at, l.created_at), l.opportunity_at, \
-         a.occurred_at, a.type, a.channel, a.campaign_id \
-         FROM leads l LEFT JOIN activities a ON a.lead_id = l.id \
-         AND a.occurred_at >= l.{col} - $3 AND a.occurred_at <= l.{col} \
-         WHERE l.{col} >= $1 AND l.{col} < $2 AND l.merged_into IS NULL \
-         ORDER BY l.{col}, l.id"
-    );
-    stream(tx, &converting, ask, true, &value_of, &mut b, &mut out).await?;
-    if ask.with_nulls {
-        let nulls = format!(
-            "SELECT l.id, 0, COALESCE(l.lead_at, l.created_at), l.opportunity_at, \
-             a.occurred_at, a.type, a.channel, a.campaign_id \
-             FROM leads l JOIN activities a ON a.lead_id = l.id \
-             AND a.occurred_at >= $2 - $3 AND a.occurred_at < $2 \
-             WHERE l.created_at >= $1 AND l.created_at < $2 AND l.merged_into IS NULL \
-             AND (l.{col} IS NULL OR l.{col} >= $2) \
-             ORDER BY l.created_at, l.id"
-        );
-        stream(tx, &nulls, ask, false, &value_of, &mut b, &mut out).await?;
-    }
-    tracing::debug!(
-        outcome = outcome.as_str(),
-        journeys = out.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "attribution: journeys read"
-    );
-    Ok(JourneySet {
-        channels: b.channels,
-        campaigns: b.campaigns,
-        journeys: out,
-    })
+/// A lead of the pass: the columns every outcome's journey takes from it.
+struct LeadCols {
+    created_at: i64,
+    lead_at: i64,
+    opportunity_at: Option<i64>,
+    /// The milestone of each asked outcome, in `Ask::outcomes` order.
+    reached: Vec<Option<i64>>,
 }
 
-async fn stream(
-    tx: &mut Tx<'_>,
-    sql: &str,
-    ask: &Ask,
-    converted: bool,
-    value_of: &HashMap<String, i64>,
-    b: &mut TouchBuilder,
-    out: &mut Vec<Journey>,
-) -> Result<()> {
-    let args = vec![
-        ask.period.from.into(),
-        ask.period.to.into(),
-        ask.lookback_ms.into(),
-    ];
+/// Every asked outcome's journeys in one pass: the leads that reached any of them in the
+/// period (and, with nulls, those created in it), in id order, each joined once to its
+/// touches from the lookback before the period's start to its end. Each journey keeps that
+/// whole read and `Journey::window` cuts it to its own conversion; a lead converting to
+/// several outcomes (lead, MQL, SQL in one quarter) is read once, not once per outcome.
+///
+/// Why id order: the touches index is ordered by lead id, so the seeks walk it forward
+/// instead of jumping around a ten-million-entry index.
+async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet)>> {
+    let (from, to) = (ask.period.from, ask.period.to);
+    let mut values = Vec::new();
+    for &o in &ask.outcomes {
+        values.push(values_of(tx, o, from, to).await?);
+    }
+    let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
+    let mut wanted: Vec<String> = cols
+        .iter()
+        .map(|c| format!("(l.{c} >= $1 AND l.{c} < $2)"))
+        .collect();
+    if ask.with_nulls {
+        wanted.push("(l.created_at >= $1 AND l.created_at < $2)".into());
+    }
+    let reached: String = cols.iter().map(|c| format!(", l.{c}")).collect();
+    let sql = format!(
+        "SELECT l.id, l.created_at, COALESCE(l.lead_at, l.created_at), l.opportunity_at, \
+         a.occurred_at, a.type, a.channel, a.campaign_id{reached} \
+         FROM (SELECT * FROM leads l WHERE l.merged_into IS NULL AND ({}) ORDER BY l.id) l \
+         LEFT JOIN activities a ON a.lead_id = l.id \
+         AND a.occurred_at >= $1 - $3 AND a.occurred_at < $2 ORDER BY l.id",
+        wanted.join(" OR ")
+    );
+    let started = std::time::Instant::now();
+    let mut b = TouchBuilder::default();
+    let mut out: Vec<Vec<Journey>> = vec![Vec::new(); cols.len()];
     let mut current = String::new();
-    let mut open: Option<Journey> = None;
-    tx.scan(sql, args, |r| {
+    let mut open: Option<LeadCols> = None;
+    let args = vec![from.into(), to.into(), ask.lookback_ms.into()];
+    tx.scan(&sql, args, |r| {
         let id = r.text(0)?.unwrap_or_default();
         if open.is_none() || id != current {
-            if let Some(mut j) = open.take() {
-                j.touches = b.take();
-                out.push(j);
+            if let Some(lead) = open.take() {
+                close(ask, &current, &lead, b.take(), &values, &mut out);
             }
             current.clear();
             current.push_str(id);
-            open = Some(Journey {
-                converted,
-                at: if converted {
-                    r.int(1)?
-                } else {
-                    ask.period.to - 1
-                },
+            let mut reached = Vec::with_capacity(cols.len());
+            for k in 0..cols.len() {
+                reached.push(r.int_opt(8 + k)?);
+            }
+            open = Some(LeadCols {
+                created_at: r.int(1)?,
                 lead_at: r.int(2)?,
                 opportunity_at: r.int_opt(3)?,
-                value: if converted {
-                    value_of.get(id).copied().unwrap_or(0)
-                } else {
-                    0
-                },
-                touches: Vec::new(),
+                reached,
             });
         }
         if let Some(at) = r.int_opt(4)? {
@@ -310,9 +251,88 @@ async fn stream(
         Ok(())
     })
     .await?;
-    if let Some(mut j) = open.take() {
-        j.touches = b.take();
-        out.push(j);
+    if let Some(lead) = open.take() {
+        close(ask, &current, &lead, b.take(), &values, &mut out);
     }
-    Ok(())
+    tracing::debug!(
+        journeys = out.iter().map(Vec::len).sum::<usize>(),
+        ms = started.elapsed().as_millis() as u64,
+        "attribution: journeys read"
+    );
+    Ok(ask
+        .outcomes
+        .iter()
+        .zip(out)
+        .map(|(&o, journeys)| {
+            let set = JourneySet {
+                channels: b.channels.clone(),
+                campaigns: b.campaigns.clone(),
+                journeys,
+            };
+            (o, set)
+        })
+        .collect())
+}
+
+/// The value of each lead's conversion to `outcome` in the period (pipeline of its
+/// opportunities, or their won amount); empty for counted outcomes.
+async fn values_of(
+    tx: &mut Tx<'_>,
+    outcome: Outcome,
+    from: i64,
+    to: i64,
+) -> Result<HashMap<String, i64>> {
+    let value = match outcome {
+        Outcome::Opportunities => "o.amount_minor",
+        Outcome::Revenue => "COALESCE(o.won_amount_minor, 0)",
+        _ => return Ok(HashMap::new()),
+    };
+    let col = column(outcome);
+    let sql = format!(
+        "SELECT o.primary_lead_id, CAST(SUM({value}) AS BIGINT) FROM opportunities o \
+         JOIN leads l ON l.id = o.primary_lead_id \
+         WHERE l.{col} >= $1 AND l.{col} < $2 AND l.merged_into IS NULL \
+         GROUP BY o.primary_lead_id"
+    );
+    let mut out = HashMap::new();
+    tx.scan(&sql, vec![from.into(), to.into()], |r| {
+        out.insert(r.text(0)?.unwrap_or_default().to_owned(), r.int(1)?);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Files one lead's journeys: a converting one for each outcome it reached in the period,
+/// with nulls a non-converting one (dated the period's last moment) for each outcome it had
+/// not reached by the period's end, when it was created in the period.
+fn close(
+    ask: &Ask,
+    id: &str,
+    lead: &LeadCols,
+    touches: Vec<Touch>,
+    values: &[HashMap<String, i64>],
+    out: &mut [Vec<Journey>],
+) {
+    let (from, to) = (ask.period.from, ask.period.to);
+    let created_in = (from..to).contains(&lead.created_at);
+    for (k, reached) in lead.reached.iter().enumerate() {
+        let converted = reached.is_some_and(|m| (from..to).contains(&m));
+        let null = ask.with_nulls && created_in && reached.is_none_or(|m| m >= to);
+        if !(converted || null) {
+            continue;
+        }
+        out[k].push(Journey {
+            converted,
+            at: if converted { reached.unwrap_or(to) } else { to - 1 },
+            lead_at: lead.lead_at,
+            opportunity_at: lead.opportunity_at,
+            value: if converted {
+                values[k].get(id).copied().unwrap_or(0)
+            } else {
+                0
+            },
+            touches: touches.clone(),
+        });
+    }
 }

@@ -87,6 +87,25 @@ impl Store {
         self.sqlite_file.as_deref()
     }
 
+    /// Runs a long read (a report's pass over a period's leads or touches): on an SQLite
+    /// file on a connection and thread of its own with SQLite called directly (no pool
+    /// connection held, no row decoded twice), otherwise on a pool connection.
+    pub(crate) async fn read_pass<T, W>(&self, name: &str, work: W) -> Result<T>
+    where
+        T: Send + 'static,
+        W: for<'t, 'c> AsyncFnOnce(&'t mut crate::capture::tx::Tx<'c>) -> Result<T>
+            + Send
+            + 'static,
+    {
+        match self.sqlite_file() {
+            Some(path) => crate::capture::lite::on_own_thread(path, name, work).await,
+            None => {
+                let mut c = self.pool.acquire().await?;
+                work(&mut crate::capture::tx::Tx::Any(&mut c)).await
+            }
+        }
+    }
+
     /// The engine behind this store.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 
 use leadline_core::Stage;
 use leadline_core::funnel::compare::Proportion;
-use leadline_core::funnel::{
-    By, LeadMilestones, STAGES, Tally, Velocity, month_of, velocity_from_hours,
-};
+use leadline_core::funnel::pass::{FunnelPass, LeadRow};
+use leadline_core::funnel::{By, LeadMilestones, STAGES, Tally, Velocity, month_of};
 
-use crate::{Backend, Result, Store};
+use crate::{Result, Store};
 
 /// Which program a comparison asks about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +29,30 @@ pub struct FunnelScope {
     pub source: Option<String>,
 }
 
+/// The counts of a period's leads every funnel report reads ([`Store::funnel_counts`]).
+#[derive(Debug)]
+pub struct FunnelCounts {
+    pass: FunnelPass,
+    campaign_names: HashMap<String, String>,
+}
+
+impl FunnelCounts {
+    /// The leads, alike ones together, grouped `by` (campaigns by name).
+    pub fn tallies(&self, by: By) -> Vec<Tally> {
+        self.pass.tallies(by, |id| {
+            self.campaign_names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| id.to_owned())
+        })
+    }
+
+    /// Median and 75th percentile days per step, read to the hour.
+    pub fn velocity(&self) -> Velocity {
+        self.pass.velocity()
+    }
+}
+
 type Row = (
     i64,
     String,
@@ -45,9 +68,6 @@ type Row = (
     Option<String>,
     i64,
 );
-
-/// Key, furthest stage, disqualified (0/1), reason, leads, won revenue.
-type TallyRow = (Option<String>, i64, i64, Option<String>, i64, i64);
 
 /// Won revenue of the lead's won deals; only customers have any, so the lookup runs for them.
 const WON: &str = "CASE WHEN l.customer_at IS NULL AND l.stage <> 'customer' THEN 0 ELSE \
@@ -77,35 +97,6 @@ fn reached_sql(stage: Stage) -> String {
 /// The scope's filter on `leads l` ($1 from, $2 to, $3 source or '').
 const SCOPE: &str = "l.created_at >= $1 AND l.created_at <= $2 AND l.merged_into IS NULL \
     AND ($3 = '' OR l.source_channel = $3)";
-
-/// One step's histogram of whole hours between two milestone columns (`created` is
-/// `created_at`), for leads with both times and the later not before the earlier.
-fn step_sql(k: usize, a: &str, b: &str) -> String {
-    format!(
-        "SELECT {k} AS k, (l.{b}_at - l.{a}_at) / 3600000 AS h, COUNT(*) AS n FROM leads l \
-         WHERE {SCOPE} AND l.{a}_at IS NOT NULL AND l.{b}_at IS NOT NULL AND l.{b}_at >= l.{a}_at \
-         GROUP BY 1, 2"
-    )
-}
-
-/// The index in `STAGES` of the furthest stage a lead reached: the latest milestone
-/// recorded, or its current stage when that is further (the core's
-/// `LeadMilestones::furthest`). One test per column instead of `reached_sql` per stage: this
-/// runs for every lead of the period. SQLite's two-argument `max` is PostgreSQL's `GREATEST`.
-fn furthest_sql(backend: Backend) -> String {
-    let recorded: String = (1..STAGES.len())
-        .rev()
-        .map(|i| format!("WHEN l.{}_at IS NOT NULL THEN {i} ", STAGES[i].as_str()))
-        .collect();
-    let current: String = (1..STAGES.len())
-        .map(|i| format!("WHEN '{}' THEN {i} ", STAGES[i].as_str()))
-        .collect();
-    let greatest = match backend {
-        Backend::Sqlite => "max",
-        Backend::Postgres => "GREATEST",
-    };
-    format!("{greatest}(CASE {recorded}ELSE 0 END, CASE l.stage {current}ELSE 0 END)")
-}
 
 impl Store {
     /// Every lead created in the scope (merged-away duplicates left out) with its milestones,
@@ -140,82 +131,56 @@ impl Store {
             .collect())
     }
 
-    /// The leads created in the scope counted in the database by the group key of `by`,
-    /// furthest stage and disqualification reason: one pass, a few thousand rows back for a
-    /// million leads. What `core::funnel::funnel_of` and `quality_of` read.
-    pub async fn funnel_tallies(&self, scope: &FunnelScope, by: By) -> Result<Vec<Tally>> {
-        let key = match by {
-            By::Month => "CAST(l.created_at / 86400000 AS TEXT)",
-            By::Source => "l.source_channel",
-            By::Campaign => "l.source_campaign_id",
-        };
-        let furthest = furthest_sql(self.backend());
-        let sql = format!(
-            "SELECT {key} AS k, {furthest} AS f, \
-             CASE WHEN l.disqualified_at IS NULL THEN 0 ELSE 1 END AS dq, \
-             CASE WHEN l.disqualified_at IS NULL THEN NULL ELSE l.disqualified_reason END AS r, \
-             COUNT(*) AS n, CAST(COALESCE(SUM({WON}), 0) AS BIGINT) AS won \
-             FROM leads l WHERE {SCOPE} GROUP BY 1, 2, 3, 4"
-        );
-        let rows: Vec<TallyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(scope.from)
-            .bind(scope.to)
-            .bind(scope.source.clone().unwrap_or_default())
-            .fetch_all(&self.pool)
-            .await?;
-        let names = match by {
-            By::Campaign => self.campaign_names().await?,
-            _ => HashMap::new(),
-        };
-        Ok(rows
-            .into_iter()
-            .map(|(k, f, dq, reason, n, won)| {
-                let mut lead = LeadMilestones {
-                    stage: STAGES.get(f.clamp(0, 6) as usize).copied(),
-                    disqualified_at: (dq == 1).then_some(0),
-                    disqualified_reason: reason,
-                    won_minor: won,
-                    ..LeadMilestones::default()
-                };
-                match by {
-                    By::Month => {
-                        let day = k.and_then(|d| d.parse::<i64>().ok()).unwrap_or(0);
-                        lead.created_at = day * 86_400_000;
-                    }
-                    By::Source => lead.source = k,
-                    By::Campaign => {
-                        lead.campaign = k.map(|id| names.get(&id).cloned().unwrap_or(id));
-                    }
-                }
-                Tally {
-                    lead,
-                    leads: n.max(0) as u64,
-                }
+    /// The funnel, sources and velocity counts of the leads created in the scope, from one
+    /// ungrouped pass over them (see `core::funnel::pass` for why not `GROUP BY`). On SQLite
+    /// the pass runs on a connection and thread of its own, calling SQLite directly.
+    pub async fn funnel_counts(&self, scope: &FunnelScope) -> Result<FunnelCounts> {
+        let scope = scope.clone();
+        let pass = self
+            .read_pass("funnel-read", async move |tx| {
+                let sql = format!(
+                    "SELECT l.created_at, l.stage, l.lead_at, l.mql_at, l.sal_at, l.sql_at, \
+                     l.opportunity_at, l.customer_at, l.disqualified_at, l.disqualified_reason, \
+                     l.source_channel, l.source_campaign_id, {WON} FROM leads l WHERE {SCOPE}"
+                );
+                let args = vec![
+                    scope.from.into(),
+                    scope.to.into(),
+                    scope.source.unwrap_or_default().into(),
+                ];
+                let mut pass = FunnelPass::default();
+                tx.scan(&sql, args, |r| {
+                    let stage = r.text(1)?.and_then(Stage::parse);
+                    pass.add(&LeadRow {
+                        created_at: r.int(0)?,
+                        stage: stage
+                            .and_then(|s| STAGES.iter().position(|&f| f == s))
+                            .unwrap_or(0),
+                        at: [
+                            None,
+                            r.int_opt(2)?,
+                            r.int_opt(3)?,
+                            r.int_opt(4)?,
+                            r.int_opt(5)?,
+                            r.int_opt(6)?,
+                            r.int_opt(7)?,
+                        ],
+                        disqualified: r.int_opt(8)?.is_some(),
+                        reason: r.text(9)?,
+                        source: r.text(10)?,
+                        campaign_id: r.text(11)?,
+                        won_minor: r.int(12)?,
+                    });
+                    Ok(())
+                })
+                .await?;
+                Ok(pass)
             })
-            .collect())
-    }
-
-    /// Velocity of the leads created in the scope from per-step histograms of whole hours,
-    /// counted in the database (one grouped scan per step).
-    pub async fn funnel_velocity(&self, scope: &FunnelScope) -> Result<Velocity> {
-        let mut cols: Vec<&str> = STAGES.iter().map(|s| s.as_str()).collect();
-        cols[0] = "created";
-        let mut parts: Vec<String> = (0..STAGES.len() - 1)
-            .map(|k| step_sql(k, cols[k], cols[k + 1]))
-            .collect();
-        parts.push(step_sql(6, "created", "customer"));
-        let sql = parts.join(" UNION ALL ");
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(scope.from)
-            .bind(scope.to)
-            .bind(scope.source.clone().unwrap_or_default())
-            .fetch_all(&self.pool)
             .await?;
-        let hist: Vec<(usize, i64, u64)> = rows
-            .into_iter()
-            .map(|(k, h, n)| (k.clamp(0, 6) as usize, h, n.max(0) as u64))
-            .collect();
-        Ok(velocity_from_hours(&hist))
+        Ok(FunnelCounts {
+            pass,
+            campaign_names: self.campaign_names().await?,
+        })
     }
 
     /// Campaign names by id (campaigns are few).

@@ -131,8 +131,9 @@ pub async fn funnel(store: Store, a: FunnelArgs) -> anyhow::Result<ExitCode> {
         to,
         source: a.source,
     };
-    let rows = funnel::funnel_of(&store.funnel_tallies(&scope, by).await?, by);
-    let velocity = store.funnel_velocity(&scope).await?;
+    let counts = store.funnel_counts(&scope).await?;
+    let rows = funnel::funnel_of(&counts.tallies(by), by);
+    let velocity = counts.velocity();
     let json = serde_json::json!({"by": by.as_str(), "from": leadline_core::time::rfc3339(from),
         "to": leadline_core::time::rfc3339(to), "rows": rows, "velocity": velocity});
     print(
@@ -174,7 +175,7 @@ pub async fn sources(store: Store, a: SourcesArgs) -> anyhow::Result<ExitCode> {
         to,
         source: None,
     };
-    let tallies = store.funnel_tallies(&scope, by).await?;
+    let tallies = store.funnel_counts(&scope).await?.tallies(by);
     let costs = store.funnel_costs(by, from, to).await?;
     let rows = quality::quality_of(&tallies, by, &costs);
     let mut head: Vec<String> = quality::COLUMNS.iter().map(|c| (*c).to_owned()).collect();

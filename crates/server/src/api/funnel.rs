@@ -82,20 +82,18 @@ pub(crate) async fn funnel_report(
             .ok_or_else(|| ApiError::invalid("by", "`by` must be month, source or campaign"))?,
     };
     let scope = scope(q, now)?;
-    let rows = funnel::funnel_of(&st.store.funnel_tallies(&scope, by).await?, by);
+    let counts = st.store.funnel_counts(&scope).await?;
+    let rows = funnel::funnel_of(&counts.tallies(by), by);
     let trend = if by == By::Month {
         Vec::new()
     } else {
-        funnel::funnel_of(
-            &st.store.funnel_tallies(&scope, By::Month).await?,
-            By::Month,
-        )
+        funnel::funnel_of(&counts.tallies(By::Month), By::Month)
     };
     Ok(FunnelReport {
         by: by.as_str().into(),
         from: rfc3339(scope.from),
         to: rfc3339(scope.to),
-        velocity: st.store.funnel_velocity(&scope).await?,
+        velocity: counts.velocity(),
         source: scope.source,
         rows,
         trend,
@@ -123,7 +121,7 @@ pub(crate) async fn sources_report(
         Some(_) => return Err(ApiError::invalid("by", "`by` must be channel or campaign")),
     };
     let scope = scope(q, now)?;
-    let tallies = st.store.funnel_tallies(&scope, by).await?;
+    let tallies = st.store.funnel_counts(&scope).await?.tallies(by);
     let costs = st.store.funnel_costs(by, scope.from, scope.to).await?;
     Ok(SourcesReport {
         by: if by == By::Source {

@@ -181,3 +181,62 @@ async fn conversions_outside_the_period_and_merged_leads_are_left_out() {
     assert_eq!(roi.total.leads, 0.0);
     assert_eq!(roi.total.roi, None);
 }
+
+#[tokio::test]
+async fn roi_reads_each_lead_once_and_cuts_each_outcome_at_its_own_conversion() {
+    let db = test_db().await;
+    let (_, t0) = journey(&db).await;
+    // Ana reads a nurture email between her webinar form (she became a lead) and her MQL.
+    let nurture = event(
+        "ana@globex.example",
+        Activity::Track,
+        t0 + 2 * DAY + 12 * 60 * MIN,
+        Channel::Email,
+        Some("Nurture"),
+    );
+    db.capturer.capture(vec![nurture]).await.unwrap();
+    // A second lead created in the period that never becomes an MQL.
+    let bob = event(
+        "bob@initech.example",
+        Activity::FormSubmitted,
+        t0 + 5 * DAY,
+        Channel::PaidSearch,
+        None,
+    );
+    db.capturer.capture(vec![bob]).await.unwrap();
+    let period = Period {
+        from: t0 - DAY,
+        to: leadline_store::now_ms() + DAY,
+    };
+    let roi = db
+        .store
+        .roi_report(period, &Model::Last, Settings::default())
+        .await
+        .unwrap();
+    let row = |key: &str| {
+        roi.by_channel
+            .iter()
+            .find(|r| r.key == key)
+            .unwrap_or_else(|| panic!("no row {key}: {:?}", roi.by_channel))
+    };
+    // Ana became a lead by the webinar form and an MQL after the nurture email.
+    assert_eq!(row("webinar").leads, 1.0);
+    assert_eq!(row("webinar").mqls, 0.0);
+    assert_eq!(row("email").leads, 0.0);
+    assert_eq!(row("email").mqls, 1.0);
+    assert_eq!(row("paid_search").leads, 1.0);
+    assert_eq!(roi.total.leads, 2.0);
+    assert_eq!(roi.total.mqls, 1.0);
+    // Bob is the one non-converting MQL journey Markov reads, with his own touch only.
+    let mqls = db
+        .store
+        .journeys(Outcome::Mqls, period, &Settings::default(), true)
+        .await
+        .unwrap();
+    let nulls: Vec<_> = mqls.journeys.iter().filter(|j| !j.converted).collect();
+    assert_eq!(nulls.len(), 1);
+    assert_eq!(nulls[0].window(365 * DAY).len(), 1);
+    assert_eq!(mqls.conversions(), 1);
+    let ana = mqls.journeys.iter().find(|j| j.converted).unwrap();
+    assert_eq!(ana.window(365 * DAY).len(), 4, "visit, email, webinar, nurture");
+}

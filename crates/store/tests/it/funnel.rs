@@ -181,10 +181,14 @@ async fn funnel_counts_the_periods_leads_by_source_with_jumps_passing_earlier_st
         "l2: opportunity → customer"
     );
     assert_eq!(v.to_close.median_days, Some(10.0));
-    let hv = db.store.funnel_velocity(&january()).await.unwrap();
-    assert_eq!(hv, v, "whole days read to the hour give the same figures");
+    let counts = db.store.funnel_counts(&january()).await.unwrap();
+    assert_eq!(
+        counts.velocity(),
+        v,
+        "whole days read to the hour give the same figures"
+    );
     for by in [By::Month, By::Source, By::Campaign] {
-        let tallies = db.store.funnel_tallies(&january(), by).await.unwrap();
+        let tallies = counts.tallies(by);
         assert_eq!(
             funnel::funnel_of(&tallies, by),
             funnel::funnel(&leads, by),

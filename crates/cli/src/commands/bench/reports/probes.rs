@@ -271,20 +271,18 @@ fn models(text: &str) -> Vec<Model> {
 
 /// The funnel report as the API builds it: rows by `by`, the monthly trend, the velocity.
 async fn funnel_report(s: &Store, scope: FunnelScope, by: FunnelBy) -> anyhow::Result<usize> {
-    let rows = funnel::funnel_of(&s.funnel_tallies(&scope, by).await?, by);
+    let counts = s.funnel_counts(&scope).await?;
+    let rows = funnel::funnel_of(&counts.tallies(by), by);
     if by != FunnelBy::Month {
-        funnel::funnel_of(
-            &s.funnel_tallies(&scope, FunnelBy::Month).await?,
-            FunnelBy::Month,
-        );
+        funnel::funnel_of(&counts.tallies(FunnelBy::Month), FunnelBy::Month);
     }
-    s.funnel_velocity(&scope).await?;
+    counts.velocity();
     Ok(rows.len())
 }
 
 /// Lead quality as the API builds it: tallies and costs by `by`.
 async fn sources(s: &Store, scope: FunnelScope, by: FunnelBy) -> anyhow::Result<usize> {
-    let tallies = s.funnel_tallies(&scope, by).await?;
+    let tallies = s.funnel_counts(&scope).await?.tallies(by);
     let costs = s.funnel_costs(by, scope.from, scope.to).await?;
     Ok(quality::quality_of(&tallies, by, &costs).len())
 }
