@@ -19,7 +19,7 @@ use leadline_core::journey::{Journey, Outcome, Touch, TouchBuilder};
 use leadline_core::period::Period;
 
 use crate::capture::tx::Tx;
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 
 /// The milestone column an outcome is counted by.
 fn column(outcome: Outcome) -> &'static str {
@@ -190,13 +190,15 @@ struct LeadCols {
 }
 
 /// Every asked outcome's journeys in one pass: the leads that reached any of them in the
-/// period (and, with nulls, those created in it), in id order, each joined once to its
-/// touches from the lookback before the period's start to its end. Each journey keeps that
-/// whole read and `Journey::window` cuts it to its own conversion; a lead converting to
-/// several outcomes (lead, MQL, SQL in one quarter) is read once, not once per outcome.
+/// period (and, with nulls, those created in it), each joined once to its touches from the
+/// lookback before the period's start to its end. Each journey keeps that whole read and
+/// `Journey::window` cuts it to its own conversion; a lead converting to several outcomes
+/// (lead, MQL, SQL in one quarter) is read once, not once per outcome.
 ///
-/// Why id order: the touches index is ordered by lead id, so the seeks walk it forward
-/// instead of jumping around a ten-million-entry index.
+/// A lead's rows must come together. SQLite joins by nested loops, lead by lead, in the
+/// order of the lead index it scans (creation or milestone time, which lead ids follow: see
+/// `id_at`), so the touch seeks walk one region of the index forward; sorting the join by
+/// id there would make it scan every lead row instead. PostgreSQL is told to sort.
 async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet)>> {
     let (from, to) = (ask.period.from, ask.period.to);
     let mut values = Vec::new();
@@ -215,10 +217,14 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
     let sql = format!(
         "SELECT l.id, l.created_at, COALESCE(l.lead_at, l.created_at), l.opportunity_at, \
          a.occurred_at, a.type, a.channel, a.campaign_id{reached} \
-         FROM (SELECT * FROM leads l WHERE l.merged_into IS NULL AND ({}) ORDER BY l.id) l \
-         LEFT JOIN activities a ON a.lead_id = l.id \
-         AND a.occurred_at >= $1 - $3 AND a.occurred_at < $2 ORDER BY l.id",
-        wanted.join(" OR ")
+         FROM leads l LEFT JOIN activities a ON a.lead_id = l.id \
+         AND a.occurred_at >= $1 - $3 AND a.occurred_at < $2 \
+         WHERE l.merged_into IS NULL AND ({}){}",
+        wanted.join(" OR "),
+        match tx.backend() {
+            Backend::Postgres => " ORDER BY l.id",
+            Backend::Sqlite => "",
+        }
     );
     let started = std::time::Instant::now();
     let mut b = TouchBuilder::default();

@@ -176,6 +176,40 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+#[cfg(test)]
+mod id_tests {
+    #[test]
+    fn ids_made_at_a_time_sort_by_that_time_and_differ() {
+        let (a, b) = (
+            super::id_at(1_700_000_000_000),
+            super::id_at(1_700_000_000_000),
+        );
+        assert_ne!(a, b, "same millisecond, random tail");
+        let later = super::id_at(1_700_000_000_001);
+        assert!(a < later && b < later);
+        assert_eq!(
+            super::id_at(-5)[..13],
+            super::id_at(0)[..13],
+            "before 1970 is 1970"
+        );
+        let v7 = uuid::Uuid::parse_str(&later).unwrap();
+        assert_eq!(v7.get_version_num(), 7);
+        let (secs, nanos) = v7.get_timestamp().unwrap().to_unix();
+        assert_eq!((secs, nanos), (1_700_000_000, 1_000_000));
+    }
+}
+
+/// A time-ordered id (UUIDv7) carrying `ms` (epoch milliseconds; clamped at 0) instead of
+/// the clock. Leads get the time they came to be: a list of last year's contacts or a
+/// back-filled event history then sits, in every index keyed by lead id, beside the leads of
+/// its time, so a report over a quarter reads one region of the touches index instead of
+/// seeking all over it (measured in BENCHMARKS.md, "reports").
+pub fn id_at(ms: i64) -> String {
+    let ms = u64::try_from(ms).unwrap_or(0);
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, (ms % 1000) as u32 * 1_000_000);
+    uuid::Uuid::new_v7(ts).to_string()
+}
+
 /// The current time in epoch milliseconds; the store's only clock.
 pub fn now_ms() -> i64 {
     let d = std::time::SystemTime::now()

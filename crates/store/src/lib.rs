@@ -37,7 +37,7 @@ pub mod webhooks;
 
 pub use capture::inbox::InboxDepth;
 pub use capture::{CaptureOutcome, Captured, Capturer, Pipeline};
-pub use db::{Backend, Store, new_id, now_ms};
+pub use db::{Backend, Store, id_at, new_id, now_ms};
 
 /// What went wrong in storage, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]

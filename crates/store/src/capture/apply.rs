@@ -211,10 +211,11 @@ async fn create_lead(
         None => None,
     };
     let stage = ev.stage_on_creation();
-    let id = new_id();
     // A lead comes to be when the event that created it happened (a list's history, the
-    // demo's past), never later than now (a client's clock may run fast).
+    // demo's past), never later than now (a client's clock may run fast); its id carries
+    // that time (see `id_at`).
     let created_at = ev.occurred_at.min(unit.now);
+    let id = crate::id_at(created_at);
     let row = LeadRow::new(ev, account_id, stage, created_at);
     unit.stage_changes.push(StageRow {
         lead_id: id.clone(),
