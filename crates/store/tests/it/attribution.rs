@@ -238,5 +238,9 @@ async fn roi_reads_each_lead_once_and_cuts_each_outcome_at_its_own_conversion() 
     assert_eq!(nulls[0].window(365 * DAY).len(), 1);
     assert_eq!(mqls.conversions(), 1);
     let ana = mqls.journeys.iter().find(|j| j.converted).unwrap();
-    assert_eq!(ana.window(365 * DAY).len(), 4, "visit, email, webinar, nurture");
+    assert_eq!(
+        ana.window(365 * DAY).len(),
+        4,
+        "visit, email, webinar, nurture"
+    );
 }
