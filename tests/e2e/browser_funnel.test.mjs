@@ -63,10 +63,10 @@ test('a leader reads the funnel by source, compares a campaign and downloads the
     await page.getByRole('link', { name: 'Lead quality by source' }).click();
     await page.waitForURL((u) => u.pathname === '/reports/sources');
     await page.locator('#sources tr.total').waitFor();
-    // The period list is core::period's (last-7-days among them), the default chosen.
+    // The period list is core::period's (last-7-days among them), the funnel's default chosen.
     const periods = await page.locator('#i-period option').evaluateAll((os) => os.map((o) => o.value));
     assert.ok(periods.includes('last-7-days') && periods.includes('last-quarter'), periods.join(','));
-    assert.equal(await page.locator('#i-period').inputValue(), 'last-quarter');
+    assert.equal(await page.locator('#i-period').inputValue(), 'last-365-days', 'the funnel reports\' default');
     await page.locator('figure.chart[data-drawn]').first().waitFor({ state: 'attached' });
     await page.getByRole('link', { name: /compare/ }).click();
     await page.waitForURL((u) => u.pathname === '/reports/compare');
