@@ -1,8 +1,10 @@
 // browser_costs: a marketer on the Costs page in Debian's Chromium through playwright-core.
 //   1. pastes an ad platform's cost export with one bad row: the row's line, column and
 //      problem are shown, and the good rows' spend appears in the month × channel totals
-//   2. adds a marker (an analyst report) and finds it listed
-//   3. edits a UTM → channel rule and tests a touch: the channel and the rule that decided
+//   2. chooses an export file instead (multipart upload): its spend joins the totals; a file
+//      over 1 MiB is refused with the message beside the file field
+//   3. adds a marker (an analyst report) and finds it listed
+//   4. edits a UTM → channel rule and tests a touch: the channel and the rule that decided
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +36,8 @@ test('a marketer imports costs with a bad row, adds a marker and tests a channel
   const { page } = await newPage(browser);
   try {
     await signIn(page, { base: ll.base, email: EMAIL, password: PASSWORD });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+    await page.waitForURL((u) => u.pathname === '/reports');
     await page.getByRole('link', { name: 'Costs', exact: true }).click();
     await page.waitForURL((u) => u.pathname === '/costs');
 
@@ -50,7 +54,23 @@ test('a marketer imports costs with a bad row, adds a marker and tests a channel
     const row = page.locator('#totals-table tr[data-month="2031-03"][data-channel="paid_search"]');
     assert.match(await row.innerText(), /1,300\.00 USD/);
 
-    // 2. A marker: listed with its day and channel.
+    // 2. The same kind of export chosen as a file; then one too big to take.
+    const file = `date,campaign,cost\n2031-04-01,${CAMPAIGN},250\n2031-04-15,${CAMPAIGN},50.25\n`;
+    await page.locator('#i-file').setInputFiles({ name: 'april.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'Import costs' }).click();
+    await page.locator('#import-result').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#import-result').innerText(), /2 new, 0 replaced; 0 rows refused/);
+    const april = page.locator('#totals-table tr[data-month="2031-04"][data-channel="paid_search"]');
+    assert.match(await april.innerText(), /300\.25 USD/);
+    const big = `date,campaign,cost\n${`2031-05-01,${CAMPAIGN},1\n`.repeat(40_000)}`;
+    assert.ok(big.length > 1024 * 1024);
+    await page.locator('#i-file').setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.from(big) });
+    await page.getByRole('button', { name: 'Import costs' }).click();
+    await page.locator('#e-file').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#e-file').innerText(), /larger than 1 MiB/);
+    assert.equal(await page.locator('#totals-table tr[data-month="2031-05"]').count(), 0, 'nothing of it imported');
+
+    // 3. A marker: listed with its day and channel.
     const title = `Wave report ${RUN}`;
     await page.locator('#i-marker_day').fill('2031-03-05');
     await page.locator('#i-marker_channel').selectOption('analyst');
@@ -60,7 +80,7 @@ test('a marketer imports costs with a bad row, adds a marker and tests a channel
     const marker = page.locator('#markers tr', { hasText: title });
     assert.match(await marker.innerText(), /2031-03-05\s+analyst/);
 
-    // 3. A rule in the first blank row, then a touch tested against it.
+    // 4. A rule in the first blank row, then a touch tested against it.
     await page.getByRole('link', { name: 'UTM → channel rules' }).click();
     await page.waitForURL((u) => u.pathname === '/channel-rules');
     const blank = await page.locator('#rules tbody tr').count() - 3;

@@ -2,7 +2,8 @@
 // playwright-core, on a small demo company:
 //   1. signs in (viewer) and opens the funnel: the waterfall chart is drawn, the table has a total
 //   2. switches the grouping to source and sees a row per channel
-//   3. opens lead quality by source and follows the link to compare
+//   3. opens lead quality by source (the period list is core::period's) and follows the link
+//      to compare
 //   4. compares a demo webinar campaign's leads with the others and reads the verdict
 //   5. downloads the comparison as CSV
 
@@ -62,6 +63,10 @@ test('a leader reads the funnel by source, compares a campaign and downloads the
     await page.getByRole('link', { name: 'Lead quality by source' }).click();
     await page.waitForURL((u) => u.pathname === '/reports/sources');
     await page.locator('#sources tr.total').waitFor();
+    // The period list is core::period's (last-7-days among them), the funnel's default chosen.
+    const periods = await page.locator('#i-period option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(periods.includes('last-7-days') && periods.includes('last-quarter'), periods.join(','));
+    assert.equal(await page.locator('#i-period').inputValue(), 'last-365-days', 'the funnel reports\' default');
     await page.locator('figure.chart[data-drawn]').first().waitFor({ state: 'attached' });
     await page.getByRole('link', { name: /compare/ }).click();
     await page.waitForURL((u) => u.pathname === '/reports/compare');

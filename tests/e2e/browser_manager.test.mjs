@@ -5,7 +5,7 @@
 //      error beside the condition field; the rule is moved to the top of the list
 //   2. "test this lead" shows which rule fires and for whom
 //   3. the chosen rep is set out of office on /reps; the preview now passes them over
-//   4. the follow-up report opens from the nav, with its table and CSV download
+//   4. the follow-up report opens from Reports in the nav, with its table and CSV download
 //   5. an admin adds a webhook endpoint (a receiver in this process), copies the secret shown
 //      once, and the receiver gets a signed lead.created and a ping it verifies with that
 //      secret; the delivery log shows them delivered
@@ -141,7 +141,9 @@ test('a manager builds a rule, tests a lead, sends a rep away and reads the foll
     const why = await page.locator('#preview-explanation').innerText();
     assert.ok(why.includes(`${chosen} skipped: out of office`), why);
 
-    // The follow-up report, from the nav: period controls, table, CSV.
+    // The follow-up report, from Reports in the nav: period controls, table, CSV.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+    await page.waitForURL((u) => u.pathname === '/reports');
     await page.getByRole('link', { name: 'Follow-up', exact: true }).click();
     await page.waitForURL((u) => u.pathname === '/reports/followup');
     await page.locator('#followup tr.total').waitFor({ state: 'visible' });

@@ -64,7 +64,9 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await).await?;
+        let mut read = self
+            .read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
+            .await?;
         Ok(read.sets.pop().map(|s| s.1).unwrap_or_default())
     }
 
@@ -86,7 +88,9 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await).await?;
+        let mut read = self
+            .read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
+            .await?;
         let set = read.sets.pop().map(|s| s.1).unwrap_or_default();
         // Only this report shows them; ROI and the journeys do not read them.
         let heard_about = self
@@ -134,7 +138,9 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls: matches!(model, Model::Markov { .. } | Model::Shapley),
         };
-        let read = self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await).await?;
+        let read = self
+            .read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
+            .await?;
         Ok(report::roi(
             &read.sets,
             &read.costs,
@@ -330,7 +336,11 @@ fn close(
         }
         out[k].push(Journey {
             converted,
-            at: if converted { reached.unwrap_or(to) } else { to - 1 },
+            at: if converted {
+                reached.unwrap_or(to)
+            } else {
+                to - 1
+            },
             lead_at: lead.lead_at,
             opportunity_at: lead.opportunity_at,
             value: if converted {

@@ -8,6 +8,7 @@ use leadline_core::time::ms;
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::page::{Cursor, Page};
 use crate::{Result, Store, StoreError, new_id};
 
 /// A dated indirect touch.
@@ -36,8 +37,9 @@ pub struct NewMarker {
     pub note: Option<String>,
 }
 
-/// The label reports use for leads nobody asked, or who left the answer blank.
-pub const NOT_ASKED: &str = "not asked/blank";
+/// The label reports use for leads nobody asked, or who left the answer blank (the core's
+/// one label, shared with the attribution report).
+pub use leadline_core::journey::report::NO_ANSWER;
 
 const MARKER_SELECT: &str = "SELECT m.id, m.at, m.channel, m.campaign_id, c.name AS campaign, m.title, m.url, m.note \
      FROM markers m LEFT JOIN campaigns c ON c.id = m.campaign_id";
@@ -115,14 +117,45 @@ impl Store {
             .collect()
     }
 
+    /// One page of the markers dated in `[from, to)`, oldest first, after `after` (the
+    /// last marker of the previous page): the API's list, so a long history never comes
+    /// back in one answer.
+    pub async fn markers_page(
+        &self,
+        from: i64,
+        to: i64,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<Marker>> {
+        let mut sql = format!("{MARKER_SELECT} WHERE m.at >= $1 AND m.at < $2");
+        if after.is_some() {
+            sql.push_str(" AND (m.at > $3 OR (m.at = $3 AND m.id > $4))");
+        }
+        sql.push_str(&format!(" ORDER BY m.at, m.id LIMIT {}", limit + 1));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(from).bind(to);
+        if let Some(c) = after {
+            q = q.bind(c.key.unwrap_or(i64::MIN)).bind(c.id.clone());
+        }
+        let items = q
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(marker_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, limit, |m| Cursor {
+            key: Some(m.at),
+            id: m.id.clone(),
+        }))
+    }
+
     /// Leads created in `[from, to)` counted by the channel they said they heard of us
-    /// through (`not asked/blank` when they did not say), most first.
+    /// through ([`NO_ANSWER`] when they did not say), most first.
     pub async fn self_reported(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>> {
         let mut out: Vec<(String, i64)> = self
             .heard_about_counts(from, to)
             .await?
             .into_iter()
-            .map(|(c, n)| (c.unwrap_or_else(|| NOT_ASKED.to_owned()), n))
+            .map(|(c, n)| (c.unwrap_or_else(|| NO_ANSWER.to_owned()), n))
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(out)

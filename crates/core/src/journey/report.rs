@@ -12,6 +12,11 @@ pub use super::roi::{Cost, ROI_COLUMNS, RoiReport, RoiRow, roi};
 use crate::attribution::Model;
 use crate::period::{self, Period};
 
+/// The label of the leads who gave no "how did you hear about us" answer (never asked, or
+/// left it blank): one name for the attribution report, `Store::self_reported` and the CLI,
+/// so the same people are never counted under two labels.
+pub const NO_ANSWER: &str = "(no answer)";
+
 /// What rows are keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,7 +90,7 @@ pub struct AttributionReport {
     pub conversions: usize,
     pub value_minor: i64,
     pub rows: Vec<AttributionRow>,
-    /// Self-reported channel counts of leads created in the period (unanswered: `(none)`).
+    /// Self-reported channel counts of leads created in the period (unanswered: [`NO_ANSWER`]).
     pub self_reported: Vec<(String, u64)>,
     pub trend: Trend,
     pub markers: Vec<Marker>,
@@ -144,7 +149,7 @@ pub fn attribution(input: AttributionInput<'_>) -> AttributionReport {
     let heard: HashMap<String, u64> = input
         .heard_about
         .iter()
-        .map(|(k, n)| (k.clone().unwrap_or_else(|| "(none)".into()), *n))
+        .map(|(k, n)| (k.clone().unwrap_or_else(|| NO_ANSWER.into()), *n))
         .collect();
     let rows = keys
         .iter()

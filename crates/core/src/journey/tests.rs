@@ -284,5 +284,5 @@ fn the_report_puts_models_side_by_side_with_self_reported_counts() {
     assert_eq!(r.trend.model, "w-shaped");
     assert_eq!(r.trend.months, ["1970-01"]);
     assert_eq!(r.markers[0].month, "1970-01");
-    assert!(r.self_reported.contains(&("(none)".into(), 2)));
+    assert!(r.self_reported.contains(&("(no answer)".into(), 2)));
 }

@@ -71,12 +71,16 @@ pub struct MarkerInput {
     pub note: Option<String>,
 }
 
-/// `?from=&to=` of the marker list.
+/// `?from=&to=&after=&limit=` of the marker list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MarkerQuery {
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The `next` value of the previous page; omit for the first page.
+    pub after: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<String>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -296,10 +300,11 @@ pub async fn import(
     Ok(Json(report))
 }
 
-/// Markers in a period (default: all), oldest first.
+/// Markers in a period (default: all), oldest first, a page at a time (`after`, `limit`).
 #[utoipa::path(get, path = "/markers", tag = "campaigns", operation_id = "list_markers",
     params(MarkerQuery), security(("bearer" = [])),
-    responses((status = 200, description = "Every marker of the period (one page)", body = Page<Marker>),
+    responses((status = 200, description = "One page of the period's markers; `next` is set when there are more", body = Page<Marker>),
+              (status = 400, description = "A bad `after` or `limit`", body = ErrorBody),
               (status = 401, description = "No or unknown API key", body = ErrorBody),
               (status = 403, description = "The caller's role may not do this", body = ErrorBody),
               (status = 422, description = "A bad day", body = ErrorBody)))]
@@ -311,8 +316,16 @@ pub async fn list_markers(
     caller.require(Role::Viewer)?;
     let from = day_param(q.from.as_deref(), "from")?.unwrap_or(i64::MIN);
     let to = day_param(q.to.as_deref(), "to")?.map_or(i64::MAX, |d| d + DAY_MS);
-    let items = st.store.markers_between(from, to).await?;
-    Ok(Json(Page { items, next: None }))
+    let (after, limit) = Paging {
+        after: q.after.clone(),
+        limit: q.limit.clone(),
+    }
+    .parse()?;
+    Ok(Json(
+        st.store
+            .markers_page(from, to, after.as_ref(), limit)
+            .await?,
+    ))
 }
 
 /// Records a marker.

@@ -1,13 +1,11 @@
 //! The *Costs* page: spend by month and channel (chart + table + CSV), the entries, a form to
-//! add one, an ad-platform CSV pasted in with per-row errors, and the dated markers (viewer
-//! reads; marketer+ writes).
+//! add one, and the dated markers (viewer reads; marketer+ writes). The ad-platform CSV import
+//! is in `costs_import`.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadline_core::Channel;
-use leadline_core::costs::{
-    currency_exponent, format_day, parse_amount, parse_cost_csv, parse_day,
-};
+use leadline_core::costs::{currency_exponent, format_day, parse_amount, parse_day};
 use leadline_store::costs::{CostFilter, CostImport, DEFAULT_CURRENCY, MonthTotal, NewCost};
 use leadline_store::markers::NewMarker;
 use minijinja::Value;
@@ -68,7 +66,9 @@ pub async fn page(State(st): State<AppState>, user: UiUser, Query(q): Query<Fiel
     render_page(&st, &user, &q, &Fields::new(), &Errors::new(), None).await
 }
 
-async fn render_page(
+/// The page, with the values a failed post sent back (`values`), their `errors` beside each
+/// field, and what an import did.
+pub(super) async fn render_page(
     st: &AppState,
     user: &UiUser,
     q: &Fields,
@@ -179,55 +179,11 @@ pub async fn add(State(st): State<AppState>, user: UiUser, body: axum::body::Byt
     }
 }
 
-fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
-}
-
-/// `POST /costs/import` (marketer+): a pasted ad-platform export; the page shows what was
-/// imported and every refused row with its line and column.
-pub async fn import(State(st): State<AppState>, user: UiUser, body: axum::body::Bytes) -> Response {
-    let f = match common::posted(&user, Role::Marketer, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let mut errors = Errors::new();
-    let csv = f.get("csv").cloned().unwrap_or_default();
-    if csv.trim().is_empty() {
-        errors.insert(
-            "csv".into(),
-            "Paste the export: a header date,campaign,cost and its rows.".into(),
-        );
-        return render_page(&st, &user, &Fields::new(), &f, &errors, None).await;
-    }
-    let create = common::field(&f, "create_campaigns").and_then(|c| Channel::parse(&c));
-    let parsed = parse_cost_csv(&csv, DEFAULT_CURRENCY);
-    match st
-        .store
-        .import_costs(
-            &parsed.rows,
-            parsed.errors,
-            create,
-            Some(&user.user.id),
-            leadline_store::now_ms(),
-        )
-        .await
-    {
-        Ok(report) => {
-            render_page(
-                &st,
-                &user,
-                &Fields::new(),
-                &Fields::new(),
-                &errors,
-                Some(&report),
-            )
-            .await
-        }
-        Err(e) => common::store_error(e),
-    }
 }
 
 /// `POST /costs/{id}/delete` (marketer+).

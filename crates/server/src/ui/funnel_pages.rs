@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadline_core::funnel::{By, FunnelRow, STAGES, TOTAL, compare, quality};
+use leadline_core::period;
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -14,8 +15,8 @@ use super::UiUser;
 use super::chart::Chart;
 use super::common::{self, Fields};
 use crate::api::funnel::{
-    CompareReport, FunnelQuery, FunnelReport, SourcesReport, compare_report, funnel_report,
-    sources_report,
+    CompareReport, DEFAULT_PERIOD, FunnelQuery, FunnelReport, SourcesReport, compare_report,
+    funnel_report, sources_report,
 };
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -73,6 +74,7 @@ fn page<T: serde::Serialize>(
         report => report.as_ref().map(|r| Value::from(Serde(r))),
         charts => Value::from(Serde(&charts)),
         error => error, q => controls(fq), stage_labels => stage_labels(),
+        periods => period::NAMES, period_default => DEFAULT_PERIOD,
     };
     let mut resp = super::render(st, template, ctx);
     if failed {
@@ -211,6 +213,7 @@ pub async fn compare(
         let ctx = minijinja::context! {
             user => user.context(), page => "compare", q => controls(&fq),
             charts => Value::from(Serde(Vec::<Chart>::new())),
+            periods => period::NAMES, period_default => DEFAULT_PERIOD,
         };
         return super::render(&st, "compare.html", ctx);
     }

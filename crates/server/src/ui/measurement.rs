@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadline_core::journey::credit::MODELS;
 use leadline_core::journey::report::{AttributionReport, ROI_COLUMNS, RoiReport, RoiRow};
-use leadline_core::period::NAMES;
+use leadline_core::journey::{DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS};
+use leadline_core::period::{self, NAMES};
 use minijinja::Value;
 use minijinja::value::Serde;
 
@@ -20,18 +21,37 @@ use crate::auth::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn attribution_query(q: &Fields) -> AttributionQuery {
-    AttributionQuery {
+/// A number typed in a control, `None` when blank; text that is not a number is an error
+/// naming the field (the API would refuse it as a bad query), so the page can say so beside it.
+fn number<T: std::str::FromStr>(q: &Fields, name: &str, hint: &str) -> Result<Option<T>, ApiError> {
+    match common::field(q, name) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(name, hint)),
+    }
+}
+
+/// The attribution query from the page's controls; the windows' bounds are checked by the
+/// builder the API shares.
+fn attribution_query(q: &Fields) -> Result<AttributionQuery, ApiError> {
+    Ok(AttributionQuery {
         outcome: common::field(q, "outcome"),
         model: common::field(q, "model"),
         by: common::field(q, "by"),
         period: common::field(q, "period"),
         from: common::field(q, "from"),
         to: common::field(q, "to"),
-        lookback_days: common::field(q, "lookback_days").and_then(|v| v.parse().ok()),
-        half_life_days: common::field(q, "half_life_days").and_then(|v| v.parse().ok()),
-    }
+        lookback_days: number(q, "lookback_days", LOOKBACK_HINT)?,
+        half_life_days: number(q, "half_life_days", HALF_LIFE_HINT)?,
+    })
 }
+
+/// What the lookback control takes, said when it holds something else.
+const LOOKBACK_HINT: &str = "expected a whole number of days, 1 to 3650";
+/// What the half-life control takes.
+const HALF_LIFE_HINT: &str = "expected a positive number of days, such as 7 or 2.5";
 
 fn roi_query(q: &Fields, default_by: &str) -> RoiQuery {
     RoiQuery {
@@ -58,7 +78,8 @@ fn cost_revenue_chart(rows: &[RoiRow]) -> Chart {
 
 fn controls(q: &Fields) -> Value {
     Value::from(Serde(serde_json::json!({
-        "periods": NAMES, "models": MODELS, "q": q,
+        "periods": NAMES, "period_default": period::DEFAULT, "models": MODELS, "q": q,
+        "lookback_default": DEFAULT_LOOKBACK_DAYS, "half_life_default": DEFAULT_HALF_LIFE_DAYS,
     })))
 }
 
@@ -140,11 +161,14 @@ pub async fn attribution(
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
-    let report =
-        match attribution_report(&st, &attribution_query(&q), leadline_store::now_ms()).await {
-            Ok(r) => r,
-            Err(e) => return failed(&st, "attribution", "attribution.html", &user, &q, e),
-        };
+    let built = match attribution_query(&q) {
+        Ok(aq) => attribution_report(&st, &aq, leadline_store::now_ms()).await,
+        Err(e) => Err(e),
+    };
+    let report = match built {
+        Ok(r) => r,
+        Err(e) => return failed(&st, "attribution", "attribution.html", &user, &q, e),
+    };
     let shown: Vec<_> = report.rows.iter().take(15).collect();
     let mut bars = Chart::new(
         "bar",
@@ -208,7 +232,11 @@ pub async fn attribution_download(
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
-    match attribution_report(&st, &attribution_query(&q), leadline_store::now_ms()).await {
+    let built = match attribution_query(&q) {
+        Ok(aq) => attribution_report(&st, &aq, leadline_store::now_ms()).await,
+        Err(e) => Err(e),
+    };
+    match built {
         Ok(r) => {
             let (h, rows) = attribution_csv(&r);
             super::common::csv_download("attribution.csv", &h, &rows)

@@ -17,6 +17,7 @@ mod channel_rules;
 pub mod chart;
 mod common;
 mod costs;
+mod costs_import;
 mod duplicates;
 mod followup;
 mod form_builder;
@@ -341,7 +342,12 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/roi.csv", get(measurement::roi_download))
         .route("/costs", get(costs::page).post(costs::add))
         .route("/costs.csv", get(costs::csv_download))
-        .route("/costs/import", post(costs::import))
+        .route(
+            "/costs/import",
+            post(costs_import::import).layer(axum::extract::DefaultBodyLimit::max(
+                costs_import::MAX_BODY_BYTES,
+            )),
+        )
         .route("/costs/{id}/delete", post(costs::delete))
         .route("/markers", post(costs::add_marker))
         .route("/markers/{id}/delete", post(costs::delete_marker))

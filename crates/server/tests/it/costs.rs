@@ -267,3 +267,68 @@ async fn channel_rules_are_saved_tested_and_refused_by_field() {
     .await
     .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
 }
+
+#[tokio::test]
+async fn markers_come_a_page_at_a_time_with_next_set_while_more_remain() {
+    let app = spawn_app().await;
+    for (day, title) in [
+        ("2026-02-05", "e"),
+        ("2026-02-01", "a"),
+        ("2026-02-03", "c"),
+        ("2026-02-03", "d"),
+        ("2026-02-02", "b"),
+    ] {
+        let r = app
+            .api_post(
+                "/api/v1/markers",
+                &json!({"at": day, "channel": "blog", "title": title}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let mut titles = Vec::new();
+    let mut pages = 0;
+    let mut next: Option<String> = None;
+    loop {
+        let after = next.map(|n| format!("&after={n}")).unwrap_or_default();
+        let page = app
+            .api_get(&format!("/api/v1/markers?limit=2{after}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let body = page.json();
+        let items = body["items"].as_array().unwrap();
+        assert!(items.len() <= 2, "{body}");
+        titles.extend(
+            items
+                .iter()
+                .map(|m| m["title"].as_str().unwrap().to_owned()),
+        );
+        pages += 1;
+        next = body["next"].as_str().map(str::to_owned);
+        if next.is_none() {
+            break;
+        }
+        assert!(pages < 5, "paging ends");
+    }
+    assert_eq!(pages, 3);
+    let mut by_day = titles.clone();
+    by_day.sort();
+    assert_eq!(titles.len(), 5);
+    assert_eq!(&titles[..2], ["a", "b"]);
+    assert_eq!(&titles[4], "e");
+    assert_eq!(by_day, ["a", "b", "c", "d", "e"], "each marker once");
+    let all = app.api_get("/api/v1/markers").await.json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 5);
+    assert!(all["next"].is_null());
+    let feb_3 = app
+        .api_get("/api/v1/markers?from=2026-02-03&to=2026-02-03&limit=1")
+        .await
+        .json();
+    assert!(feb_3["next"].is_string(), "{feb_3}");
+    app.api_get("/api/v1/markers?limit=0")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_limit");
+    app.api_get("/api/v1/markers?after=not-ours")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_cursor");
+}

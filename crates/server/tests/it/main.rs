@@ -3,6 +3,7 @@
 //! database: an SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod api;
+mod cost_upload;
 mod costs;
 mod duplicates;
 mod forms;
@@ -13,6 +14,7 @@ mod ingest;
 mod opportunities;
 mod opportunity_pages;
 mod rep_day;
+mod report_pages;
 mod reports;
 mod routing;
 mod scoring;

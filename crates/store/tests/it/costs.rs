@@ -5,7 +5,7 @@ use leadline_core::costs::{parse_cost_csv, parse_day};
 use leadline_core::{Activity, CaptureEvent, Channel, Email};
 use leadline_store::catalog::CampaignInput;
 use leadline_store::costs::{CostFilter, NewCost};
-use leadline_store::markers::{NOT_ASKED, NewMarker};
+use leadline_store::markers::{NO_ANSWER, NewMarker};
 
 use crate::support::test_db;
 
@@ -277,7 +277,7 @@ async fn the_first_self_reported_answer_wins_and_is_counted_by_channel() {
     assert_eq!(
         got,
         vec![
-            (NOT_ASKED.to_owned(), 1),
+            (NO_ANSWER.to_owned(), 1),
             ("organic_search".to_owned(), 1),
             ("referral".to_owned(), 1),
         ]
