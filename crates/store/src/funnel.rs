@@ -238,27 +238,28 @@ impl Store {
             Program::Campaign(id) => ("campaign_id", id),
             Program::Channel(c) => ("channel", c),
         };
+        // One row of sums, no GROUP BY: grouping a million leads by a yes/no would make
+        // SQLite sort them all.
         let sql = format!(
-            "SELECT CASE WHEN l.id IN (SELECT a.lead_id FROM activities a WHERE a.{column} = $4 \
-               AND a.occurred_at <= $2 AND a.lead_id IS NOT NULL) THEN 1 ELSE 0 END AS exposed, \
-             COUNT(*), CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT) \
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(e), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(r), 0) AS BIGINT), CAST(COALESCE(SUM(e * r), 0) AS BIGINT) \
+             FROM (SELECT CASE WHEN l.id IN (SELECT a.lead_id FROM activities a \
+               WHERE a.{column} = $4 AND a.occurred_at <= $2 AND a.lead_id IS NOT NULL) \
+               THEN 1 ELSE 0 END AS e, CASE WHEN {} THEN 1 ELSE 0 END AS r \
              FROM leads l WHERE l.created_at >= $1 AND l.created_at <= $2 \
-             AND l.merged_into IS NULL AND ($3 = '' OR l.source_channel = $3) GROUP BY 1",
+             AND l.merged_into IS NULL AND ($3 = '' OR l.source_channel = $3)) t",
             reached_sql(stage)
         );
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let (n, e, r, er): (i64, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(scope.from)
             .bind(scope.to)
             .bind(scope.source.clone().unwrap_or_default())
             .bind(value)
-            .fetch_all(&self.pool)
+            .fetch_one(&self.pool)
             .await?;
-        let get = |e: i64| {
-            rows.iter()
-                .find(|r| r.0 == e)
-                .map_or((0, 0), |r| (r.1.max(0) as u64, r.2.max(0) as u64))
-        };
-        let ((n1, x1), (n0, x0)) = (get(1), get(0));
+        let count = |v: i64| v.max(0) as u64;
+        let (n1, x1) = (count(e), count(er));
+        let (n0, x0) = (count(n - e), count(r - er));
         Ok((Proportion::new(x1, n1), Proportion::new(x0, n0)))
     }
 }

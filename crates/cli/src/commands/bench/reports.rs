@@ -19,7 +19,7 @@ use super::report::{Report, round3};
 
 mod probes;
 
-use probes::{Probe, Sql, Work};
+use probes::{Probe, Sql};
 
 pub(crate) const DAY: i64 = 86_400_000;
 
@@ -100,7 +100,7 @@ pub async fn run(target: &Target, args: Args) -> anyhow::Result<Report> {
         {
             continue;
         }
-        let (rows, time) = measure(args.runs, || probe_once(&probe, &store, &pool)).await?;
+        let (rows, time) = measure(args.runs, || probe_once(&probe, &store)).await?;
         let key = (probe.reference.text, probe.reference.binds.clone());
         let reference = match references.get(&key) {
             Some(t) => *t,
@@ -256,15 +256,10 @@ where
     Ok((rows, Timing::of(samples)))
 }
 
-async fn probe_once(probe: &Probe, store: &Store, pool: &AnyPool) -> anyhow::Result<usize> {
-    match &probe.work {
-        Work::Store(f) => f(store)
-            .await
-            .with_context(|| format!("probe {}", probe.name)),
-        Work::Sql(q) => sql_once(q, pool)
-            .await
-            .with_context(|| format!("probe {}", probe.name)),
-    }
+async fn probe_once(probe: &Probe, store: &Store) -> anyhow::Result<usize> {
+    (probe.run)(store)
+        .await
+        .with_context(|| format!("probe {}", probe.name))
 }
 
 /// Runs a bare statement and reads every row it returns.

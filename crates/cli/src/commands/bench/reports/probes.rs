@@ -30,16 +30,10 @@ pub struct Sql {
     pub binds: Vec<i64>,
 }
 
-/// How a probe does its work: through the store's report function, or a raw query.
-pub enum Work {
-    Store(StoreFn),
-    Sql(Sql),
-}
-
 /// One timed report and the bare scan of the same tables it is compared with.
 pub struct Probe {
     pub name: String,
-    pub work: Work,
+    pub run: StoreFn,
     pub reference: Sql,
 }
 
@@ -50,17 +44,7 @@ where
 {
     Probe {
         name: name.to_owned(),
-        work: Work::Store(Box::new(f)),
-        reference,
-    }
-}
-
-/// A probe of a raw query, for reports not built yet: how fast the database alone can
-/// answer the question the report asks.
-fn raw(name: &str, query: Sql, reference: Sql) -> Probe {
-    Probe {
-        name: name.to_owned(),
-        work: Work::Sql(query),
+        run: Box::new(f),
         reference,
     }
 }
@@ -150,28 +134,6 @@ pub fn all(p: &Period) -> Vec<Probe> {
                     Ok(leadline_core::followup::never_touched(&all, now).len())
                 })
             },
-        ),
-        raw(
-            "raw: funnel counts by source, 1 year",
-            sql(
-                "",
-                "SELECT source_channel, COUNT(*), COUNT(mql_at), COUNT(sal_at), COUNT(sql_at), \
-                 COUNT(opportunity_at), COUNT(customer_at), COUNT(disqualified_at) \
-                 FROM leads WHERE created_at >= $1 GROUP BY source_channel",
-                &[year],
-            ),
-            scan_leads(),
-        ),
-        raw(
-            "raw: leads touched per channel, last quarter",
-            sql(
-                "",
-                "SELECT channel, COUNT(*), COUNT(DISTINCT lead_id) FROM activities \
-                 WHERE lead_id IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2 \
-                 GROUP BY channel",
-                &[q_from, q_to],
-            ),
-            scan_touches(q_from, q_to),
         ),
         report("funnel by month, 1 year", scan_leads(), move |s| {
             Box::pin(async move { funnel_report(s, yearly(), FunnelBy::Month).await })
