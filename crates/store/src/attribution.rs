@@ -2,13 +2,12 @@
 //! period (and, for Markov and Shapley, of those created in it that did not), costs, campaign
 //! names, the self-reported channel and markers.
 //!
-//! Built for a million leads and ten million activities on SQLite: the leads come from the
-//! partial index on the outcome's milestone column (only those converting in the period),
-//! their touches from the covering `activities_lead(lead_id, occurred_at, channel,
-//! campaign_id, type)` index limited to the lookback window, in one query ordered by lead
-//! and time and streamed row by row into `core::journey` (no per-lead round trip, no
-//! activity held beyond its lead). On SQLite the pass runs on a connection and thread of its
-//! own, calling SQLite directly.
+//! Built for a million leads and ten million activities on SQLite: one pass for every
+//! outcome a report asks for (see [`journeys`]), each lead's touches read once from the
+//! covering `activities_lead(lead_id, occurred_at, channel, campaign_id, type)` index and
+//! streamed row by row into `core::journey` (no per-lead round trip, no activity held beyond
+//! its lead). On SQLite the pass runs on a connection and thread of its own, calling SQLite
+//! directly.
 
 use std::collections::HashMap;
 
@@ -64,9 +63,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self
-            .read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
-            .await?;
+        let mut read = self.read(ask).await?;
         Ok(read.sets.pop().map(|s| s.1).unwrap_or_default())
     }
 
@@ -88,9 +85,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self
-            .read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
-            .await?;
+        let mut read = self.read(ask).await?;
         let set = read.sets.pop().map(|s| s.1).unwrap_or_default();
         // Only this report shows them; ROI and the journeys do not read them.
         let heard_about = self
@@ -138,9 +133,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls: matches!(model, Model::Markov { .. } | Model::Shapley),
         };
-        let read = self
-            .read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
-            .await?;
+        let read = self.read(ask).await?;
         Ok(report::roi(
             &read.sets,
             &read.costs,
@@ -149,6 +142,11 @@ impl Store {
             period,
             &read.campaigns,
         ))
+    }
+
+    async fn read(&self, ask: Ask) -> Result<Read> {
+        self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
+            .await
     }
 }
 

@@ -98,19 +98,21 @@ fn reached_sql(stage: Stage) -> String {
 const SCOPE: &str = "l.created_at >= $1 AND l.created_at <= $2 AND l.merged_into IS NULL \
     AND ($3 = '' OR l.source_channel = $3)";
 
+/// The scope's leads as the funnel reads them (`Row`'s columns).
+fn scope_leads() -> String {
+    format!(
+        "SELECT l.created_at, l.stage, l.lead_at, l.mql_at, l.sal_at, l.sql_at, \
+         l.opportunity_at, l.customer_at, l.disqualified_at, l.disqualified_reason, \
+         l.source_channel, l.source_campaign_id, {WON} FROM leads l WHERE {SCOPE}"
+    )
+}
+
 impl Store {
     /// Every lead created in the scope (merged-away duplicates left out) with its milestones,
     /// first-touch channel, campaign name and won revenue.
     pub async fn funnel_leads(&self, scope: &FunnelScope) -> Result<Vec<LeadMilestones>> {
         let names = self.campaign_names().await?;
-        let sql = format!(
-            "SELECT l.created_at, l.stage, l.lead_at, l.mql_at, l.sal_at, l.sql_at, \
-             l.opportunity_at, l.customer_at, l.disqualified_at, l.disqualified_reason, \
-             l.source_channel, l.source_campaign_id, {WON} \
-             FROM leads l WHERE l.created_at >= $1 AND l.created_at <= $2 \
-             AND l.merged_into IS NULL AND ($3 = '' OR l.source_channel = $3)"
-        );
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(scope_leads()))
             .bind(scope.from)
             .bind(scope.to)
             .bind(scope.source.clone().unwrap_or_default())
@@ -138,11 +140,7 @@ impl Store {
         let scope = scope.clone();
         let pass = self
             .read_pass("funnel-read", async move |tx| {
-                let sql = format!(
-                    "SELECT l.created_at, l.stage, l.lead_at, l.mql_at, l.sal_at, l.sql_at, \
-                     l.opportunity_at, l.customer_at, l.disqualified_at, l.disqualified_reason, \
-                     l.source_channel, l.source_campaign_id, {WON} FROM leads l WHERE {SCOPE}"
-                );
+                let sql = scope_leads();
                 let args = vec![
                     scope.from.into(),
                     scope.to.into(),
@@ -246,8 +244,7 @@ impl Store {
              FROM (SELECT CASE WHEN l.id IN (SELECT a.lead_id FROM activities a \
                WHERE a.{column} = $4 AND a.occurred_at <= $2 AND a.lead_id IS NOT NULL) \
                THEN 1 ELSE 0 END AS e, CASE WHEN {} THEN 1 ELSE 0 END AS r \
-             FROM leads l WHERE l.created_at >= $1 AND l.created_at <= $2 \
-             AND l.merged_into IS NULL AND ($3 = '' OR l.source_channel = $3)) t",
+             FROM leads l WHERE {SCOPE}) t",
             reached_sql(stage)
         );
         let (n, e, r, er): (i64, i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
