@@ -29,7 +29,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0016_attribution.sql"),
     ),
     (17, include_str!("../migrations/sqlite/0017_funnel.sql")),
-    (18, include_str!("../migrations/sqlite/0018_heard_about.sql")),
+    (
+        18,
+        include_str!("../migrations/sqlite/0018_heard_about.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -59,7 +62,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0016_attribution.sql"),
     ),
     (17, include_str!("../migrations/postgres/0017_funnel.sql")),
-    (18, include_str!("../migrations/postgres/0018_heard_about.sql")),
+    (
+        18,
+        include_str!("../migrations/postgres/0018_heard_about.sql"),
+    ),
 ];
 
 /// An arbitrary constant naming Leadline's migration lock.
