@@ -171,17 +171,13 @@ pub fn all(p: &Period) -> Vec<Probe> {
             {
                 let all = all.clone();
                 move |s| {
-                    let all = all.clone();
-                    Box::pin(async move {
-                        let r = s.attribution_report(
-                            Outcome::Leads,
-                            quarter,
-                            Credit::Channel,
-                            &all,
-                            Settings::default(),
-                        );
-                        Ok(r.await?.rows.len())
-                    })
+                    Box::pin(attribution(
+                        s,
+                        Outcome::Leads,
+                        quarter,
+                        Credit::Channel,
+                        all.clone(),
+                    ))
                 }
             },
         ),
@@ -191,17 +187,13 @@ pub fn all(p: &Period) -> Vec<Probe> {
             {
                 let all = all.clone();
                 move |s| {
-                    let all = all.clone();
-                    Box::pin(async move {
-                        let r = s.attribution_report(
-                            Outcome::Revenue,
-                            quarter,
-                            Credit::Campaign,
-                            &all,
-                            Settings::default(),
-                        );
-                        Ok(r.await?.rows.len())
-                    })
+                    Box::pin(attribution(
+                        s,
+                        Outcome::Revenue,
+                        quarter,
+                        Credit::Campaign,
+                        all.clone(),
+                    ))
                 }
             },
         ),
@@ -247,6 +239,18 @@ async fn sources(s: &Store, scope: FunnelScope, by: FunnelBy) -> anyhow::Result<
     let tallies = s.funnel_counts(&scope).await?.tallies(by);
     let costs = s.funnel_costs(by, scope.from, scope.to).await?;
     Ok(quality::quality_of(&tallies, by, &costs).len())
+}
+
+/// The attribution report under `models`; its rows.
+async fn attribution(
+    s: &Store,
+    outcome: Outcome,
+    period: leadline_core::period::Period,
+    by: Credit,
+    models: Vec<Model>,
+) -> anyhow::Result<usize> {
+    let r = s.attribution_report(outcome, period, by, &models, Settings::default());
+    Ok(r.await?.rows.len())
 }
 
 /// The ROI report (the overview page reads the same one); rows of both views.
