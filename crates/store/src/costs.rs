@@ -142,12 +142,7 @@ impl Store {
 
     /// A campaign's id by its name (ignoring case), for commands that take names.
     pub async fn campaign_id_by_name(&self, name: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM campaigns WHERE name_key = $1")
-                .bind(name.trim().to_lowercase())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(self.campaign_by_name(name).await?.map(|(id, _)| id))
     }
 
     /// One cost entry.
