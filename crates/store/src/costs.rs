@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::page::{Cursor, Page};
-use crate::{Result, Store, StoreError, new_id};
+use crate::{Backend, Result, Store, StoreError, new_id};
 
 /// The currency of channel-level costs when none is given.
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -86,6 +86,9 @@ pub struct MonthTotal {
 
 const COST_SELECT: &str = "SELECT k.id, k.campaign_id, c.name AS campaign, k.channel, k.day, k.amount_minor, k.currency, k.note, k.source, k.created_at \
      FROM costs k LEFT JOIN campaigns c ON c.id = k.campaign_id";
+
+/// An arbitrary constant naming the PostgreSQL lock that serialises cost imports.
+const COST_IMPORT_LOCK: i64 = 0x4c4c_434f_5354_494d;
 
 impl Store {
     /// Records a manual cost. A campaign's cost takes the campaign's channel and (unless
@@ -257,7 +260,16 @@ impl Store {
             errors: parse_errors,
             ..CostImport::default()
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
+        // Imports run one at a time: each reads the campaigns and costs it then writes, and
+        // two at once on PostgreSQL would both create a new campaign or both insert one day.
+        // (On SQLite `begin_write` already serialises them.)
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(COST_IMPORT_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut campaigns: BTreeMap<String, Option<(String, String, String)>> = BTreeMap::new();
         let mut totals: BTreeMap<(String, i64, String), (String, i64, usize)> = BTreeMap::new();
         for row in rows {

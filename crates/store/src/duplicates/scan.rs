@@ -308,7 +308,7 @@ impl Store {
         let rows: Vec<((String, String), Likely)> = found.pairs.into_iter().collect();
         const ROWS: usize = 400;
         for chunk in rows.chunks(ROWS * 5) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for part in chunk.chunks(ROWS) {
                 let sql = format!(
                     "INSERT INTO duplicate_candidates (id, kind, a_id, b_id, score, reasons, status, found_at, seen_at) VALUES {} \

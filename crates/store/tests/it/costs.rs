@@ -98,6 +98,42 @@ async fn unknown_campaigns_are_created_when_asked_with_the_given_channel() {
     );
 }
 
+/// Two marketers importing at once: each import reads the campaigns, then writes. On SQLite a
+/// transaction that read before another one committed cannot write any more; the import must
+/// take the write lock first instead of failing with "database is locked".
+#[tokio::test]
+async fn imports_running_at_once_all_land() {
+    let db = test_db().await;
+    let s = &db.store;
+    let csvs: Vec<String> = (0..6)
+        .map(|i| format!("date,campaign,cost\n2026-05-01,Shared,1\n2026-05-02,Own {i},2\n"))
+        .collect();
+    let parsed: Vec<_> = csvs.iter().map(|c| parse_cost_csv(c, "USD")).collect();
+    let imports = parsed.iter().enumerate().map(|(i, p)| {
+        s.import_costs(
+            &p.rows,
+            p.errors.clone(),
+            Some(Channel::Tradeshow),
+            None,
+            i as i64,
+        )
+    });
+    for (i, r) in futures_util::future::join_all(imports)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let r = r.unwrap_or_else(|e| panic!("import {i}: {e}"));
+        assert_eq!(r.imported + r.replaced, 2, "import {i}");
+    }
+    let page = s.costs(&CostFilter::default(), None, 50).await.unwrap();
+    let own = page
+        .items
+        .iter()
+        .filter(|k| k.campaign.as_deref() != Some("Shared"));
+    assert_eq!(own.count(), 6, "each import's own campaign-day");
+}
+
 #[tokio::test]
 async fn manual_costs_filter_by_period_campaign_and_channel_and_page_by_day() {
     let db = test_db().await;
