@@ -20,8 +20,6 @@ pub mod roi;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 /// Activities this close (30 minutes) to the previous one of the same touch belong to it.
@@ -128,7 +126,8 @@ impl Touch {
 #[derive(Debug, Clone, Default)]
 pub struct Names {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Fx-hashed: the store interns two names per activity row, millions per report.
+    index: crate::attribution::FxMap<String, u32>,
 }
 
 impl Names {
@@ -187,11 +186,23 @@ impl TouchBuilder {
     /// The touches of the lead read so far, in time order with repeats collapsed; the
     /// builder is ready for the next lead.
     pub fn take(&mut self) -> Vec<Touch> {
+        let out = self.between(i64::MIN, i64::MAX);
+        self.clear();
+        out
+    }
+
+    /// The touches of the lead's activities in `[from, to]`, collapsed among themselves
+    /// only: an activity before `from` never swallows one inside. So a journey's touches
+    /// are the same whatever span of the lead's history was read around its window. The
+    /// lead stays open (ask for several windows, then [`Self::clear`]).
+    pub fn between(&mut self, from: i64, to: i64) -> Vec<Touch> {
         if !self.raw.is_sorted_by_key(|r| r.0) {
             self.raw.sort_by_key(|r| r.0);
         }
-        let mut out: Vec<Touch> = Vec::with_capacity(self.raw.len());
-        for &(at, ch, cp) in &self.raw {
+        let lo = self.raw.partition_point(|r| r.0 < from);
+        let hi = self.raw.partition_point(|r| r.0 <= to).max(lo);
+        let mut out: Vec<Touch> = Vec::with_capacity(hi - lo);
+        for &(at, ch, cp) in &self.raw[lo..hi] {
             if let Some(prev) = out.last_mut()
                 && prev.channel == ch
                 && prev.campaign == cp
@@ -202,8 +213,12 @@ impl TouchBuilder {
             }
             out.push(Touch::new(at, ch, cp));
         }
-        self.raw.clear();
         out
+    }
+
+    /// Forgets the current lead's activities (names stay interned).
+    pub fn clear(&mut self) {
+        self.raw.clear();
     }
 }
 
@@ -221,7 +236,7 @@ pub struct Journey {
     pub opportunity_at: Option<i64>,
     /// The conversion's value in minor units (pipeline or won amount; 0 for counts).
     pub value: i64,
-    /// Touches in time order (the whole history read; see [`Self::window`]).
+    /// Touches in time order (the store reads exactly the window; see [`Self::window`]).
     pub touches: Vec<Touch>,
 }
 

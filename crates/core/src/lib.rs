@@ -23,6 +23,7 @@ pub mod journey;
 pub mod lead_features;
 pub mod lifecycle;
 pub mod opportunity;
+pub mod parallel;
 pub mod period;
 pub mod policy;
 pub mod predict;

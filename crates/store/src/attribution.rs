@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use leadline_core::attribution::Model;
 use leadline_core::journey::credit::{JourneySet, Settings};
 use leadline_core::journey::report::{self, AttributionReport, By, Cost, RoiReport};
-use leadline_core::journey::{Journey, Outcome, Touch, TouchBuilder};
+use leadline_core::journey::{Journey, Outcome, TouchBuilder};
 use leadline_core::period::Period;
 
 use crate::capture::tx::Tx;
@@ -194,10 +194,11 @@ struct LeadCols {
 }
 
 /// Every asked outcome's journeys in one pass: the leads that reached any of them in the
-/// period (and, with nulls, those created in it), each joined once to its touches from the
-/// lookback before the period's start to its end. Each journey keeps that whole read and
-/// `Journey::window` cuts it to its own conversion; a lead converting to several outcomes
-/// (lead, MQL, SQL in one quarter) is read once, not once per outcome.
+/// period (and, with nulls, those created in it), each joined once to its touches in the
+/// span its journeys cover — from the earliest journey's lookback to the latest conversion
+/// (a null journey ends at the period's last moment). A lead converting to several
+/// outcomes (lead, MQL, SQL in one quarter) is read once, not once per outcome, and each
+/// journey's touches are cut from that read at its own window (`TouchBuilder::between`).
 ///
 /// A lead's rows must come together. SQLite joins by nested loops, lead by lead, in the
 /// order of the lead index it scans (creation or milestone time, which lead ids follow: see
@@ -209,30 +210,10 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
     for &o in &ask.outcomes {
         values.push(values_of(tx, o, from, to).await?);
     }
-    let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
-    let mut wanted: Vec<String> = cols
-        .iter()
-        .map(|c| format!("(l.{c} >= $1 AND l.{c} < $2)"))
-        .collect();
-    if ask.with_nulls {
-        wanted.push("(l.created_at >= $1 AND l.created_at < $2)".into());
-    }
-    let reached: String = cols.iter().map(|c| format!(", l.{c}")).collect();
-    let sql = format!(
-        "SELECT l.id, l.created_at, COALESCE(l.lead_at, l.created_at), l.opportunity_at, \
-         a.occurred_at, a.type, a.channel, a.campaign_id{reached} \
-         FROM leads l LEFT JOIN activities a ON a.lead_id = l.id \
-         AND a.occurred_at >= $1 - $3 AND a.occurred_at < $2 \
-         WHERE l.merged_into IS NULL AND ({}){}",
-        wanted.join(" OR "),
-        match tx.backend() {
-            Backend::Postgres => " ORDER BY l.id",
-            Backend::Sqlite => "",
-        }
-    );
+    let sql = journeys_sql(ask, tx.backend());
     let started = std::time::Instant::now();
     let mut b = TouchBuilder::default();
-    let mut out: Vec<Vec<Journey>> = vec![Vec::new(); cols.len()];
+    let mut out: Vec<Vec<Journey>> = vec![Vec::new(); ask.outcomes.len()];
     let mut current = String::new();
     let mut open: Option<LeadCols> = None;
     let args = vec![from.into(), to.into(), ask.lookback_ms.into()];
@@ -240,12 +221,12 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
         let id = r.text(0)?.unwrap_or_default();
         if open.is_none() || id != current {
             if let Some(lead) = open.take() {
-                close(ask, &current, &lead, b.take(), &values, &mut out);
+                close(ask, &current, &lead, &mut b, &values, &mut out);
             }
             current.clear();
             current.push_str(id);
-            let mut reached = Vec::with_capacity(cols.len());
-            for k in 0..cols.len() {
+            let mut reached = Vec::with_capacity(ask.outcomes.len());
+            for k in 0..ask.outcomes.len() {
                 reached.push(r.int_opt(8 + k)?);
             }
             open = Some(LeadCols {
@@ -262,7 +243,7 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
     })
     .await?;
     if let Some(lead) = open.take() {
-        close(ask, &current, &lead, b.take(), &values, &mut out);
+        close(ask, &current, &lead, &mut b, &values, &mut out);
     }
     tracing::debug!(
         journeys = out.iter().map(Vec::len).sum::<usize>(),
@@ -282,6 +263,75 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
             (o, set)
         })
         .collect())
+}
+
+/// The pass's query: each wanted lead with its journeys' span (`lo`, `hi`), joined to its
+/// activities in that span. A journey's time (`at_k`) is its outcome's milestone when that
+/// falls in the period, else with nulls the period's last moment for a lead created in it
+/// that had not reached the outcome by then; the span runs from the earliest `at_k` minus
+/// the lookback to the latest.
+fn journeys_sql(ask: &Ask, backend: Backend) -> String {
+    let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
+    let at: Vec<String> = cols
+        .iter()
+        .map(|c| {
+            let null = if ask.with_nulls {
+                format!(
+                    " WHEN created_at >= $1 AND created_at < $2 AND ({c} IS NULL OR {c} >= $2) THEN $2 - 1"
+                )
+            } else {
+                String::new()
+            };
+            format!("CASE WHEN {c} >= $1 AND {c} < $2 THEN {c}{null} END")
+        })
+        .collect();
+    let (hi, lo) = match at.as_slice() {
+        [one] => (one.clone(), format!("{one} - $3")),
+        many => {
+            let (max, min) = match backend {
+                Backend::Sqlite => ("MAX", "MIN"),
+                Backend::Postgres => ("GREATEST", "LEAST"),
+            };
+            // a journey this lead does not have is replaced by a time no journey has
+            let join = |empty: &str| {
+                many.iter()
+                    .map(|a| format!("COALESCE({a}, {empty})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            (
+                format!("{max}({})", join("$1 - 1")),
+                format!("{min}({}) - $3", join("$2")),
+            )
+        }
+    };
+    let mut wanted: Vec<String> = cols
+        .iter()
+        .map(|c| format!("({c} >= $1 AND {c} < $2)"))
+        .collect();
+    if ask.with_nulls {
+        wanted.push("(created_at >= $1 AND created_at < $2)".into());
+    }
+    let reached: String = (0..cols.len()).map(|k| format!(", l.m{k}")).collect();
+    let kept: String = cols
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!(", {c} AS m{k}"))
+        .collect();
+    format!(
+        "SELECT l.id, l.created_at, l.lead_anchor, l.opportunity_at, \
+         a.occurred_at, a.type, a.channel, a.campaign_id{reached} \
+         FROM (SELECT id, created_at, COALESCE(lead_at, created_at) AS lead_anchor, \
+         opportunity_at{kept}, {lo} AS lo, {hi} AS hi FROM leads \
+         WHERE merged_into IS NULL AND ({})) l \
+         LEFT JOIN activities a ON a.lead_id = l.id \
+         AND a.occurred_at >= l.lo AND a.occurred_at <= l.hi{}",
+        wanted.join(" OR "),
+        match backend {
+            Backend::Postgres => " ORDER BY l.id",
+            Backend::Sqlite => "",
+        }
+    )
 }
 
 /// The value of each lead's conversion to `outcome` in the period (pipeline of its
@@ -315,12 +365,13 @@ async fn values_of(
 
 /// Files one lead's journeys: a converting one for each outcome it reached in the period,
 /// with nulls a non-converting one (dated the period's last moment) for each outcome it had
-/// not reached by the period's end, when it was created in the period.
+/// not reached by the period's end, when it was created in the period. Each takes the
+/// touches of its own window; the builder is then cleared for the next lead.
 fn close(
     ask: &Ask,
     id: &str,
     lead: &LeadCols,
-    touches: Vec<Touch>,
+    b: &mut TouchBuilder,
     values: &[HashMap<String, i64>],
     out: &mut [Vec<Journey>],
 ) {
@@ -332,13 +383,13 @@ fn close(
         if !(converted || null) {
             continue;
         }
+        let at = match reached {
+            Some(m) if converted => *m,
+            _ => to - 1,
+        };
         out[k].push(Journey {
             converted,
-            at: if converted {
-                reached.unwrap_or(to)
-            } else {
-                to - 1
-            },
+            at,
             lead_at: lead.lead_at,
             opportunity_at: lead.opportunity_at,
             value: if converted {
@@ -346,7 +397,8 @@ fn close(
             } else {
                 0
             },
-            touches: touches.clone(),
+            touches: b.between(at.saturating_sub(ask.lookback_ms), at),
         });
     }
+    b.clear();
 }

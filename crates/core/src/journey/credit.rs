@@ -249,18 +249,37 @@ fn tidy(rows: &mut Vec<Credit>) {
 /// value, the others one null), keyed by channel, then again by campaign.
 fn by_paths(set: &JourneySet, model: &Model, settings: &Settings) -> Credits {
     let lookback = settings.lookback_ms();
-    let run = |key: &dyn Fn(&Touch) -> String, empty: &str| -> Vec<Credit> {
+    // `key` gives a touch's index in `names`; index `names.len()` is `empty`, the key of a
+    // converting journey without touches. Each name is interned into the path set once, on
+    // first sight (so ids keep the order of first appearance), not once per touch.
+    let run = |names: &Names, key: &dyn Fn(&Touch) -> usize, empty: &str| -> Vec<Credit> {
         let mut b = PathSetBuilder::new();
-        let mut names: Vec<String> = Vec::new();
+        let mut ids: Vec<Option<u32>> = vec![None; names.len() + 1];
+        let mut id = |b: &mut PathSetBuilder, k: usize| -> Option<u32> {
+            if ids[k].is_none() {
+                let name = if k < names.len() {
+                    names.name(k as u32)
+                } else {
+                    empty
+                };
+                ids[k] = b.intern(name.trim().as_bytes()).ok();
+            }
+            ids[k]
+        };
         for j in &set.journeys {
             let w = j.window(lookback);
             if w.is_empty() && !j.converted {
                 continue;
             }
-            names.clear();
-            names.extend(w.iter().map(key));
-            if names.is_empty() {
-                names.push(empty.to_owned());
+            if w.is_empty()
+                && let Some(i) = id(&mut b, names.len())
+            {
+                b.push_touch(i);
+            }
+            for t in w {
+                if let Some(i) = id(&mut b, key(t)) {
+                    b.push_touch(i);
+                }
             }
             let (c, v, n) = if j.converted {
                 (1.0, j.value as f64, 0.0)
@@ -268,7 +287,7 @@ fn by_paths(set: &JourneySet, model: &Model, settings: &Settings) -> Credits {
                 (0.0, 0.0, 1.0)
             };
             // names are never empty and counts are finite: the builder accepts every path
-            let _ = b.push_path(names.iter().map(String::as_str), c, v, n);
+            let _ = b.finish_path(c, v, n);
         }
         let paths = b.build();
         let mut rows: Vec<Credit> = attribution::attribute(&paths, model)
@@ -279,15 +298,15 @@ fn by_paths(set: &JourneySet, model: &Model, settings: &Settings) -> Credits {
         tidy(&mut rows);
         rows
     };
-    let channel = |t: &Touch| set.channels.name(t.channel).to_owned();
+    let no_campaign = set.campaigns.len();
     let campaign = |t: &Touch| match t.campaign {
-        Touch::NONE => NO_CAMPAIGN.to_owned(),
-        c => set.campaigns.name(c).to_owned(),
+        Touch::NONE => no_campaign,
+        c => c as usize,
     };
     Credits {
         model: model.name(),
-        by_channel: run(&channel, NO_TOUCH),
-        by_campaign: run(&campaign, NO_CAMPAIGN),
+        by_channel: run(&set.channels, &|t: &Touch| t.channel as usize, NO_TOUCH),
+        by_campaign: run(&set.campaigns, &campaign, NO_CAMPAIGN),
         trend: BTreeMap::new(),
     }
 }

@@ -10,6 +10,7 @@ use super::Outcome;
 use super::credit::{self, Credit, Credits, JourneySet, Settings};
 pub use super::roi::{Cost, ROI_COLUMNS, RoiReport, RoiRow, roi};
 use crate::attribution::Model;
+use crate::parallel;
 use crate::period::{self, Period};
 
 /// The label of the leads who gave no "how did you hear about us" answer (never asked, or
@@ -133,11 +134,22 @@ pub fn attribution(input: AttributionInput<'_>) -> AttributionReport {
             .position(|m| at < m.2)
             .unwrap_or(months.len().saturating_sub(1))
     };
-    let results: Vec<Credits> = input
-        .models
-        .iter()
-        .map(|m| credit::attribute(input.set, m, &input.settings, bucket))
-        .collect();
+    // the trend needs per-conversion credit: a position model (the chosen one, else W-shaped)
+    let trend_model = match input.models {
+        [m] if !matches!(m, Model::Markov { .. } | Model::Shapley) => m.clone(),
+        _ => Model::WShaped,
+    };
+    let trend_at = input.models.iter().position(|m| *m == trend_model);
+    let mut models = input.models.to_vec();
+    if trend_at.is_none() {
+        models.push(trend_model.clone());
+    }
+    let mut results: Vec<Credits> = parallel::map(&models, |m| {
+        credit::attribute(input.set, m, &input.settings, bucket)
+    });
+    // the trend model's credit is one of the asked models' or the one appended after them
+    let trend_credit = results[trend_at.unwrap_or(input.models.len())].clone();
+    results.truncate(input.models.len());
     let mut keys: Vec<String> = Vec::new();
     for c in &results {
         for r in rows_of(c, input.by) {
@@ -171,12 +183,6 @@ pub fn attribution(input: AttributionInput<'_>) -> AttributionReport {
             }
         })
         .collect();
-    // the trend needs per-conversion credit: a position model (the chosen one, else W-shaped)
-    let trend_model = match input.models {
-        [m] if !matches!(m, Model::Markov { .. } | Model::Shapley) => m.clone(),
-        _ => Model::WShaped,
-    };
-    let trend_credit = credit::attribute(input.set, &trend_model, &input.settings, bucket);
     let mut channels: Vec<String> = trend_credit
         .by_channel
         .iter()

@@ -130,10 +130,9 @@ pub fn roi(
     period: Period,
     campaign_names: &HashMap<String, String>,
 ) -> RoiReport {
-    let credits: Vec<(Outcome, Credits)> = sets
-        .iter()
-        .map(|(o, s)| (*o, credit::attribute(s, model, settings, |_| 0)))
-        .collect();
+    let credits: Vec<(Outcome, Credits)> = crate::parallel::map(sets, |(o, s)| {
+        (*o, credit::attribute(s, model, settings, |_| 0))
+    });
     let view = |by: By| {
         let mut rows: HashMap<String, RoiRow> = HashMap::new();
         for c in costs {

@@ -47,6 +47,28 @@ fn page_views_of_one_visit_are_one_touch_and_non_touches_are_dropped() {
     );
 }
 
+#[test]
+fn a_window_collapses_only_its_own_activities() {
+    let mut b = TouchBuilder::default();
+    // one visit from minute 0 to 40, then another channel at minute 100
+    for m in [0, 20, 40] {
+        b.push(m * MIN, "page", Some("paid_search"), None);
+    }
+    b.push(100 * MIN, "page", Some("email"), None);
+    let whole = b.between(i64::MIN, i64::MAX);
+    assert_eq!(
+        whole.iter().map(|t| t.at).collect::<Vec<_>>(),
+        [0, 100 * MIN]
+    );
+    // a window opening at minute 10 starts the visit at its first view inside, minute 20
+    let cut = b.between(10 * MIN, 100 * MIN);
+    let at: Vec<(i64, i64)> = cut.iter().map(|t| (t.at, t.last)).collect();
+    assert_eq!(at, [(20 * MIN, 40 * MIN), (100 * MIN, 100 * MIN)]);
+    assert!(b.between(41 * MIN, 99 * MIN).is_empty());
+    assert_eq!(b.take().len(), 2, "asking for windows keeps the lead open");
+    assert!(b.take().is_empty());
+}
+
 /// (channel, campaign, time) of a touch written by hand.
 type HandTouch<'a> = (&'a str, Option<&'a str>, i64);
 /// (converted, at, touches, value) of a journey written by hand.
