@@ -20,6 +20,8 @@ pub mod roi;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// Activities this close (30 minutes) to the previous one of the same touch belong to it.
@@ -128,17 +130,29 @@ pub struct Names {
     names: Vec<String>,
     /// Fx-hashed: the store interns two names per activity row, millions per report.
     index: crate::attribution::FxMap<String, u32>,
+    /// The id last interned.
+    last: u32,
 }
 
 impl Names {
-    /// The id of `name`, adding it on first sight.
+    /// The id of `name`, adding it on first sight. A lead's activities mostly repeat the
+    /// name before them, which is found without hashing.
     pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.index.get(name) {
-            return id;
+        if let Some(last) = self.names.get(self.last as usize)
+            && last == name
+        {
+            return self.last;
         }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), id);
+        let id = match self.index.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(name.to_owned());
+                self.index.insert(name.to_owned(), id);
+                id
+            }
+        };
+        self.last = id;
         id
     }
 
@@ -164,6 +178,8 @@ pub struct TouchBuilder {
     pub channels: Names,
     pub campaigns: Names,
     raw: Vec<(i64, u32, u32)>,
+    /// Where a window's touches are collapsed before they are copied out once.
+    scratch: Vec<Touch>,
 }
 
 impl TouchBuilder {
@@ -185,7 +201,7 @@ impl TouchBuilder {
 
     /// The touches of the lead read so far, in time order with repeats collapsed; the
     /// builder is ready for the next lead.
-    pub fn take(&mut self) -> Vec<Touch> {
+    pub fn take(&mut self) -> Arc<[Touch]> {
         let out = self.between(i64::MIN, i64::MAX);
         self.clear();
         out
@@ -195,13 +211,14 @@ impl TouchBuilder {
     /// only: an activity before `from` never swallows one inside. So a journey's touches
     /// are the same whatever span of the lead's history was read around its window. The
     /// lead stays open (ask for several windows, then [`Self::clear`]).
-    pub fn between(&mut self, from: i64, to: i64) -> Vec<Touch> {
+    pub fn between(&mut self, from: i64, to: i64) -> Arc<[Touch]> {
         if !self.raw.is_sorted_by_key(|r| r.0) {
             self.raw.sort_by_key(|r| r.0);
         }
         let lo = self.raw.partition_point(|r| r.0 < from);
         let hi = self.raw.partition_point(|r| r.0 <= to).max(lo);
-        let mut out: Vec<Touch> = Vec::with_capacity(hi - lo);
+        let out = &mut self.scratch;
+        out.clear();
         for &(at, ch, cp) in &self.raw[lo..hi] {
             if let Some(prev) = out.last_mut()
                 && prev.channel == ch
@@ -213,7 +230,7 @@ impl TouchBuilder {
             }
             out.push(Touch::new(at, ch, cp));
         }
-        out
+        Arc::from(&out[..])
     }
 
     /// Forgets the current lead's activities (names stay interned).
@@ -237,7 +254,8 @@ pub struct Journey {
     /// The conversion's value in minor units (pipeline or won amount; 0 for counts).
     pub value: i64,
     /// Touches in time order (the store reads exactly the window; see [`Self::window`]).
-    pub touches: Vec<Touch>,
+    /// Shared: a lead's non-converting journeys of several outcomes have the same window.
+    pub touches: Arc<[Touch]>,
 }
 
 impl Journey {

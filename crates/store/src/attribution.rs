@@ -10,11 +10,12 @@
 //! directly.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use leadline_core::attribution::Model;
 use leadline_core::journey::credit::{JourneySet, Settings};
 use leadline_core::journey::report::{self, AttributionReport, By, Cost, RoiReport};
-use leadline_core::journey::{Journey, Outcome, TouchBuilder};
+use leadline_core::journey::{Journey, Outcome, Touch, TouchBuilder};
 use leadline_core::period::Period;
 
 use crate::capture::tx::Tx;
@@ -215,37 +216,44 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
     let mut b = TouchBuilder::default();
     let mut out: Vec<Vec<Journey>> = vec![Vec::new(); ask.outcomes.len()];
     let mut current = String::new();
-    let mut open: Option<LeadCols> = None;
+    // the lead being read (its columns reused from lead to lead); `open` once one is
+    let mut lead = LeadCols {
+        created_at: 0,
+        lead_at: 0,
+        opportunity_at: None,
+        reached: Vec::with_capacity(ask.outcomes.len()),
+    };
+    let mut open = false;
     let args = vec![from.into(), to.into(), ask.lookback_ms.into()];
-    tx.scan(&sql, args, |r| {
-        let id = r.text(0)?.unwrap_or_default();
-        if open.is_none() || id != current {
-            if let Some(lead) = open.take() {
-                close(ask, &current, &lead, &mut b, &values, &mut out);
+    let rows = tx
+        .scan(&sql, args, |r| {
+            let id = r.text(0)?.unwrap_or_default();
+            if !open || id != current {
+                if open {
+                    close(ask, &current, &lead, &mut b, &values, &mut out);
+                }
+                current.clear();
+                current.push_str(id);
+                lead.reached.clear();
+                for k in 0..ask.outcomes.len() {
+                    lead.reached.push(r.int_opt(8 + k)?);
+                }
+                lead.created_at = r.int(1)?;
+                lead.lead_at = r.int(2)?;
+                lead.opportunity_at = r.int_opt(3)?;
+                open = true;
             }
-            current.clear();
-            current.push_str(id);
-            let mut reached = Vec::with_capacity(ask.outcomes.len());
-            for k in 0..ask.outcomes.len() {
-                reached.push(r.int_opt(8 + k)?);
+            if let Some(at) = r.int_opt(4)? {
+                b.push(at, r.text(5)?.unwrap_or_default(), r.text(6)?, r.text(7)?);
             }
-            open = Some(LeadCols {
-                created_at: r.int(1)?,
-                lead_at: r.int(2)?,
-                opportunity_at: r.int_opt(3)?,
-                reached,
-            });
-        }
-        if let Some(at) = r.int_opt(4)? {
-            b.push(at, r.text(5)?.unwrap_or_default(), r.text(6)?, r.text(7)?);
-        }
-        Ok(())
-    })
-    .await?;
-    if let Some(lead) = open.take() {
+            Ok(())
+        })
+        .await?;
+    if open {
         close(ask, &current, &lead, &mut b, &values, &mut out);
     }
     tracing::debug!(
+        rows,
         journeys = out.iter().map(Vec::len).sum::<usize>(),
         ms = started.elapsed().as_millis() as u64,
         "attribution: journeys read"
@@ -377,6 +385,8 @@ fn close(
 ) {
     let (from, to) = (ask.period.from, ask.period.to);
     let created_in = (from..to).contains(&lead.created_at);
+    // journeys ending at the same time share one window's touches (all the null ones do)
+    let mut windows: Vec<(i64, Arc<[Touch]>)> = Vec::new();
     for (k, reached) in lead.reached.iter().enumerate() {
         let converted = reached.is_some_and(|m| (from..to).contains(&m));
         let null = ask.with_nulls && created_in && reached.is_none_or(|m| m >= to);
@@ -397,7 +407,14 @@ fn close(
             } else {
                 0
             },
-            touches: b.between(at.saturating_sub(ask.lookback_ms), at),
+            touches: match windows.iter().find(|w| w.0 == at) {
+                Some(w) => w.1.clone(),
+                None => {
+                    let t = b.between(at.saturating_sub(ask.lookback_ms), at);
+                    windows.push((at, t.clone()));
+                    t
+                }
+            },
         });
     }
     b.clear();

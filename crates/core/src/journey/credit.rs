@@ -253,7 +253,8 @@ fn by_paths(set: &JourneySet, model: &Model, settings: &Settings) -> Credits {
     // converting journey without touches. Each name is interned into the path set once, on
     // first sight (so ids keep the order of first appearance), not once per touch.
     let run = |names: &Names, key: &dyn Fn(&Touch) -> usize, empty: &str| -> Vec<Credit> {
-        let mut b = PathSetBuilder::new();
+        let touches = set.journeys.iter().map(|j| j.touches.len().max(1)).sum();
+        let mut b = PathSetBuilder::with_capacity(set.journeys.len(), touches);
         let mut ids: Vec<Option<u32>> = vec![None; names.len() + 1];
         let mut id = |b: &mut PathSetBuilder, k: usize| -> Option<u32> {
             if ids[k].is_none() {

@@ -248,7 +248,7 @@ proptest! {
                 Touch::new(t * DAY, ch, cp)
             }).collect();
             ts.sort_by_key(|t| t.at);
-            s.journeys.push(Journey { converted, at: at * DAY, lead_at: lead * DAY, opportunity_at: Some(lead * DAY), value, touches: ts });
+            s.journeys.push(Journey { converted, at: at * DAY, lead_at: lead * DAY, opportunity_at: Some(lead * DAY), value, touches: ts.into() });
         }
         let (conv, value) = (s.conversions() as f64, s.value() as f64);
         let settings = Settings { lookback_days: 30, half_life_days: 7.0 };
