@@ -280,9 +280,8 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
 /// the lookback to the latest.
 fn journeys_sql(ask: &Ask, backend: Backend) -> String {
     let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
-    let at: Vec<String> = cols
-        .iter()
-        .map(|c| {
+    let (hi, lo) = match cols.as_slice() {
+        [c] => {
             let null = if ask.with_nulls {
                 format!(
                     " WHEN created_at >= $1 AND created_at < $2 AND ({c} IS NULL OR {c} >= $2) THEN $2 - 1"
@@ -290,27 +289,43 @@ fn journeys_sql(ask: &Ask, backend: Backend) -> String {
             } else {
                 String::new()
             };
-            format!("CASE WHEN {c} >= $1 AND {c} < $2 THEN {c}{null} END")
-        })
-        .collect();
-    let (hi, lo) = match at.as_slice() {
-        [one] => (one.clone(), format!("{one} - $3")),
-        many => {
+            let at = format!("CASE WHEN {c} >= $1 AND {c} < $2 THEN {c}{null} END");
+            (at.clone(), format!("{at} - $3"))
+        }
+        _ => {
             let (max, min) = match backend {
                 Backend::Sqlite => ("MAX", "MIN"),
                 Backend::Postgres => ("GREATEST", "LEAST"),
             };
-            // a journey this lead does not have is replaced by a time no journey has
-            let join = |empty: &str| {
-                many.iter()
-                    .map(|a| format!("COALESCE({a}, {empty})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            let each = |f: &dyn Fn(&str) -> String| {
+                cols.iter().map(|c| f(c)).collect::<Vec<_>>().join(", ")
             };
-            (
-                format!("{max}({})", join("$1 - 1")),
-                format!("{min}({}) - $3", join("$2")),
-            )
+            // the latest milestone before the period's end: when the lead has no null
+            // journey one of its milestones is in the period, and any before it is earlier
+            let latest = format!(
+                "{max}({})",
+                each(&|c| format!("CASE WHEN {c} < $2 THEN {c} ELSE -1 END"))
+            );
+            let hi = if ask.with_nulls {
+                let unreached: Vec<String> = cols
+                    .iter()
+                    .rev()
+                    .map(|c| format!("{c} IS NULL OR {c} >= $2"))
+                    .collect();
+                format!(
+                    "CASE WHEN created_at >= $1 AND created_at < $2 AND ({}) THEN $2 - 1 ELSE {latest} END",
+                    unreached.join(" OR ")
+                )
+            } else {
+                latest
+            };
+            // the earliest milestone from the period's start on, or the period's last moment
+            // (a null journey's time); milestones after the period are later than both
+            let lo = format!(
+                "{min}($2 - 1, {}) - $3",
+                each(&|c| format!("CASE WHEN {c} >= $1 THEN {c} ELSE $2 END"))
+            );
+            (hi, lo)
         }
     };
     let mut wanted: Vec<String> = cols
