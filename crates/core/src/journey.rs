@@ -101,13 +101,12 @@ pub fn is_touch_type(kind: &str) -> bool {
 
 /// One touch: when it started, its channel and campaign as ids into [`Names`]
 /// (campaign [`Touch::NONE`] when it had none).
+/// Sixteen bytes: a report holds millions of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Touch {
     pub at: i64,
     pub channel: u32,
     pub campaign: u32,
-    /// The time of the touch's latest collapsed activity (for the 30-minute rule).
-    last: i64,
 }
 
 impl Touch {
@@ -119,7 +118,6 @@ impl Touch {
             at,
             channel,
             campaign,
-            last: at,
         }
     }
 }
@@ -178,8 +176,9 @@ pub struct TouchBuilder {
     pub channels: Names,
     pub campaigns: Names,
     raw: Vec<(i64, u32, u32)>,
-    /// Where a window's touches are collapsed before they are copied out once.
-    scratch: Vec<Touch>,
+    /// Where a window's touches are collapsed before they are copied out once, each with
+    /// the time of its latest collapsed activity (for the 30-minute rule).
+    scratch: Vec<(Touch, i64)>,
 }
 
 impl TouchBuilder {
@@ -220,17 +219,17 @@ impl TouchBuilder {
         let out = &mut self.scratch;
         out.clear();
         for &(at, ch, cp) in &self.raw[lo..hi] {
-            if let Some(prev) = out.last_mut()
+            if let Some((prev, last)) = out.last_mut()
                 && prev.channel == ch
                 && prev.campaign == cp
-                && at - prev.last <= COLLAPSE_MS
+                && at - *last <= COLLAPSE_MS
             {
-                prev.last = prev.last.max(at);
+                *last = (*last).max(at);
                 continue;
             }
-            out.push(Touch::new(at, ch, cp));
+            out.push((Touch::new(at, ch, cp), at));
         }
-        Arc::from(&out[..])
+        out.iter().map(|t| t.0).collect()
     }
 
     /// Forgets the current lead's activities (names stay interned).
