@@ -274,64 +274,41 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
 }
 
 /// The pass's query: each wanted lead with its journeys' span (`lo`, `hi`), joined to its
-/// activities in that span. A journey's time (`at_k`) is its outcome's milestone when that
-/// falls in the period, else with nulls the period's last moment for a lead created in it
-/// that had not reached the outcome by then; the span runs from the earliest `at_k` minus
-/// the lookback to the latest.
+/// activities in that span. A journey's time is its outcome's milestone when that falls in
+/// the period, else with nulls the period's last moment for a lead created in it that had
+/// not reached the outcome by then; the span runs from the earliest journey's time minus the
+/// lookback to the latest.
 fn journeys_sql(ask: &Ask, backend: Backend) -> String {
     let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
-    let (hi, lo) = match cols.as_slice() {
-        [c] => {
-            let null = if ask.with_nulls {
-                format!(
-                    " WHEN created_at >= $1 AND created_at < $2 AND ({c} IS NULL OR {c} >= $2) THEN $2 - 1"
-                )
-            } else {
-                String::new()
-            };
-            let at = format!("CASE WHEN {c} >= $1 AND {c} < $2 THEN {c}{null} END");
-            (at.clone(), format!("{at} - $3"))
-        }
-        _ => {
-            let (max, min) = match backend {
-                Backend::Sqlite => ("MAX", "MIN"),
-                Backend::Postgres => ("GREATEST", "LEAST"),
-            };
-            let each = |f: &dyn Fn(&str) -> String| {
-                cols.iter().map(|c| f(c)).collect::<Vec<_>>().join(", ")
-            };
-            // the latest milestone before the period's end: when the lead has no null
-            // journey one of its milestones is in the period, and any before it is earlier
-            let latest = format!(
-                "{max}({})",
-                each(&|c| format!("CASE WHEN {c} < $2 THEN {c} ELSE -1 END"))
-            );
-            let hi = if ask.with_nulls {
-                let unreached: Vec<String> = cols
-                    .iter()
-                    .rev()
-                    .map(|c| format!("{c} IS NULL OR {c} >= $2"))
-                    .collect();
-                format!(
-                    "CASE WHEN created_at >= $1 AND created_at < $2 AND ({}) THEN $2 - 1 ELSE {latest} END",
-                    unreached.join(" OR ")
-                )
-            } else {
-                latest
-            };
-            // the earliest milestone from the period's start on, or the period's last moment
-            // (a null journey's time); milestones after the period are later than both
-            let lo = format!(
-                "{min}($2 - 1, {}) - $3",
-                each(&|c| format!("CASE WHEN {c} >= $1 THEN {c} ELSE $2 END"))
-            );
-            (hi, lo)
-        }
+    let (max, min) = match backend {
+        Backend::Sqlite => ("MAX", "MIN"),
+        Backend::Postgres => ("GREATEST", "LEAST"),
     };
-    let mut wanted: Vec<String> = cols
-        .iter()
-        .map(|c| format!("({c} >= $1 AND {c} < $2)"))
-        .collect();
+    let each = |f: &dyn Fn(&str) -> String| cols.iter().map(|c| f(c)).collect::<Vec<_>>();
+    // the latest milestone before the period's end: when the lead has no null journey one of
+    // its milestones is in the period, and any before it is earlier (the leading -1 keeps
+    // SQLite's MAX scalar with one outcome)
+    let latest = format!(
+        "{max}(-1, {})",
+        each(&|c| format!("CASE WHEN {c} < $2 THEN {c} ELSE -1 END")).join(", ")
+    );
+    let hi = if ask.with_nulls {
+        let mut unreached = each(&|c| format!("{c} IS NULL OR {c} >= $2"));
+        unreached.reverse();
+        format!(
+            "CASE WHEN created_at >= $1 AND created_at < $2 AND ({}) THEN $2 - 1 ELSE {latest} END",
+            unreached.join(" OR ")
+        )
+    } else {
+        latest
+    };
+    // the earliest milestone from the period's start on, or the period's last moment (a null
+    // journey's time); milestones after the period are later than both
+    let lo = format!(
+        "{min}($2 - 1, {}) - $3",
+        each(&|c| format!("CASE WHEN {c} >= $1 THEN {c} ELSE $2 END")).join(", ")
+    );
+    let mut wanted = each(&|c| format!("({c} >= $1 AND {c} < $2)"));
     if ask.with_nulls {
         wanted.push("(created_at >= $1 AND created_at < $2)".into());
     }
