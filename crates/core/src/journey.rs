@@ -170,7 +170,7 @@ impl Names {
 
 /// Turns a lead's activities into touches: filters non-touches, orders the rest by time
 /// (the store need not sort them) and collapses repeats. One builder serves every lead (call
-/// [`Self::take`] between leads); names are interned once for all of them.
+/// [`Self::clear`] between leads); names are interned once for all of them.
 #[derive(Debug, Default)]
 pub struct TouchBuilder {
     pub channels: Names,
@@ -196,14 +196,6 @@ impl TouchBuilder {
             None => Touch::NONE,
         };
         self.raw.push((at, ch, cp));
-    }
-
-    /// The touches of the lead read so far, in time order with repeats collapsed; the
-    /// builder is ready for the next lead.
-    pub fn take(&mut self) -> Arc<[Touch]> {
-        let out = self.between(i64::MIN, i64::MAX);
-        self.clear();
-        out
     }
 
     /// The touches of the lead's activities in `[from, to]`, collapsed among themselves
