@@ -152,6 +152,22 @@ mod tests {
         std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
     }
 
+    /// `.cargo/config.toml` sets how the bundled SQLite is compiled; without it two report
+    /// threads share one page-cache lock and run no faster than one.
+    #[test]
+    fn the_bundled_sqlite_gives_each_connection_its_own_page_cache_and_counts_no_memory() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        let mut st = c.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let has = |o: &str| options.iter().any(|x| x == o);
+        assert!(!has("ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        assert!(has("DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
     #[test]
     fn the_writer_truncates_a_wal_past_the_limit_and_keeps_a_small_one() {
         let dir = tempfile::tempdir().unwrap();
