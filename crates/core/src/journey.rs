@@ -20,7 +20,7 @@ pub mod roi;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -168,13 +168,51 @@ impl Names {
     }
 }
 
+/// The channel and campaign names of one read, interned by all its builders: when a read is
+/// split over threads (one [`TouchBuilder`] each), every part's touches carry the same ids,
+/// so the parts' journeys join without renumbering. A builder asks here once per name it
+/// meets; the lock is not on the per-activity path.
+#[derive(Debug, Default)]
+pub struct SharedNames {
+    channels: Mutex<Names>,
+    campaigns: Mutex<Names>,
+}
+
+impl SharedNames {
+    /// The channel and the campaign names interned so far.
+    pub fn snapshot(&self) -> (Names, Names) {
+        let lock = |m: &Mutex<Names>| m.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        (lock(&self.channels), lock(&self.campaigns))
+    }
+}
+
+/// A builder's own ids for names (found without a lock) and the shared id of each.
+#[derive(Debug, Default)]
+struct LocalNames {
+    names: Names,
+    shared: Vec<u32>,
+}
+
+impl LocalNames {
+    fn intern(&mut self, name: &str, table: &Mutex<Names>) -> u32 {
+        let local = self.names.intern(name) as usize;
+        if local == self.shared.len() {
+            let mut t = table.lock().unwrap_or_else(PoisonError::into_inner);
+            self.shared.push(t.intern(name));
+        }
+        self.shared[local]
+    }
+}
+
 /// Turns a lead's activities into touches: filters non-touches, orders the rest by time
 /// (the store need not sort them) and collapses repeats. One builder serves every lead (call
-/// [`Self::clear`] between leads); names are interned once for all of them.
+/// [`Self::clear`] between leads); names are interned once for all of them, in the
+/// [`SharedNames`] it was made with.
 #[derive(Debug, Default)]
 pub struct TouchBuilder {
-    pub channels: Names,
-    pub campaigns: Names,
+    names: Arc<SharedNames>,
+    channels: LocalNames,
+    campaigns: LocalNames,
     raw: Vec<(i64, u32, u32)>,
     /// Where a window's touches are collapsed before they are copied out once, each with
     /// the time of its latest collapsed activity (for the 30-minute rule).
@@ -182,6 +220,20 @@ pub struct TouchBuilder {
 }
 
 impl TouchBuilder {
+    /// A builder whose touches use the ids of `names` (shared with the other parts of a
+    /// split read).
+    pub fn new(names: Arc<SharedNames>) -> TouchBuilder {
+        TouchBuilder {
+            names,
+            ..TouchBuilder::default()
+        }
+    }
+
+    /// The names the touches' ids refer to.
+    pub fn names(&self) -> &SharedNames {
+        &self.names
+    }
+
     /// Adds one activity of the current lead, in any order.
     pub fn push(&mut self, at: i64, kind: &str, channel: Option<&str>, campaign: Option<&str>) {
         let Some(channel) = channel.map(str::trim).filter(|c| !c.is_empty()) else {
@@ -190,9 +242,9 @@ impl TouchBuilder {
         if !is_touch_type(kind) {
             return;
         }
-        let ch = self.channels.intern(channel);
+        let ch = self.channels.intern(channel, &self.names.channels);
         let cp = match campaign.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(c) => self.campaigns.intern(c),
+            Some(c) => self.campaigns.intern(c, &self.names.campaigns),
             None => Touch::NONE,
         };
         self.raw.push((at, ch, cp));

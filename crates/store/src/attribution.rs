@@ -15,7 +15,7 @@ use std::sync::Arc;
 use leadline_core::attribution::Model;
 use leadline_core::journey::credit::{JourneySet, Settings};
 use leadline_core::journey::report::{self, AttributionReport, By, Cost, RoiReport};
-use leadline_core::journey::{Journey, Outcome, Touch, TouchBuilder};
+use leadline_core::journey::{Journey, Outcome, SharedNames, Touch, TouchBuilder};
 use leadline_core::period::Period;
 
 use crate::capture::tx::Tx;
@@ -34,6 +34,8 @@ fn column(outcome: Outcome) -> &'static str {
 
 /// Everything one report reads, in one pass over one connection.
 struct Read {
+    /// Each outcome's journeys, in `Ask::outcomes` order, until they become `sets`.
+    journeys: Vec<Vec<Journey>>,
     sets: Vec<(Outcome, JourneySet)>,
     campaigns: HashMap<String, String>,
     costs: Vec<Cost>,
@@ -64,7 +66,28 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self.read(ask).await?;
+        let mut read = self.read(ask, self.read_parts()).await?;
+        Ok(read.sets.pop().map(|s| s.1).unwrap_or_default())
+    }
+
+    /// [`Self::journeys`] read in `parts` parts however many cores there are, so tests can
+    /// check that a split read gives what one whole read gives.
+    #[doc(hidden)]
+    pub async fn journeys_in_parts(
+        &self,
+        outcome: Outcome,
+        period: Period,
+        settings: &Settings,
+        with_nulls: bool,
+        parts: usize,
+    ) -> Result<JourneySet> {
+        let ask = Ask {
+            outcomes: vec![outcome],
+            period,
+            lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
+            with_nulls,
+        };
+        let mut read = self.read(ask, parts.max(1) as i64).await?;
         Ok(read.sets.pop().map(|s| s.1).unwrap_or_default())
     }
 
@@ -86,7 +109,7 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls,
         };
-        let mut read = self.read(ask).await?;
+        let mut read = self.read(ask, self.read_parts()).await?;
         let set = read.sets.pop().map(|s| s.1).unwrap_or_default();
         // Only this report shows them; ROI and the journeys do not read them.
         let heard_about = self
@@ -134,26 +157,102 @@ impl Store {
             lookback_ms: i64::from(settings.lookback_days) * 86_400_000,
             with_nulls: matches!(model, Model::Markov { .. } | Model::Shapley),
         };
-        let read = self.read(ask).await?;
-        Ok(report::roi(
+        let read = self.read(ask, self.read_parts()).await?;
+        let started = std::time::Instant::now();
+        let out = report::roi(
             &read.sets,
             &read.costs,
             model,
             &settings,
             period,
             &read.campaigns,
-        ))
+        );
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            "attribution: roi credited"
+        );
+        Ok(out)
     }
 
-    async fn read(&self, ask: Ask) -> Result<Read> {
-        self.read_pass("attribution-read", async move |tx| read_all(tx, &ask).await)
-            .await
+    /// How many parts a pass is split into: on an SQLite file one per core (up to four),
+    /// each on a thread and connection of its own; PostgreSQL answers one query.
+    fn read_parts(&self) -> i64 {
+        match self.sqlite_file() {
+            Some(_) => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64,
+            None => 1,
+        }
+    }
+
+    /// Reads everything `ask` needs, the journeys' pass split by lead into `of` parts
+    /// ([`Part`]) read at once (on SQLite: PostgreSQL reads in one part). Their touches share
+    /// one name table, so the parts' journeys are simply appended.
+    async fn read(&self, ask: Ask, of: i64) -> Result<Read> {
+        let started = std::time::Instant::now();
+        let of = match self.backend() {
+            Backend::Sqlite => of,
+            Backend::Postgres => 1,
+        };
+        let names = Arc::new(SharedNames::default());
+        let part = |k: i64| {
+            let (ask, names) = (ask.clone(), names.clone());
+            self.read_pass("attribution-part", async move |tx| {
+                journeys(tx, &ask, Part { k, of }, names).await
+            })
+        };
+        let first = {
+            let (ask, names) = (ask.clone(), names.clone());
+            self.read_pass("attribution-read", async move |tx| {
+                read_all(tx, &ask, Part { k: 0, of }, names).await
+            })
+        };
+        let (mut read, rest) = futures_util::future::try_join(
+            first,
+            futures_util::future::try_join_all((1..of).map(part)),
+        )
+        .await?;
+        for (k, journeys) in read.journeys.iter_mut().enumerate() {
+            journeys.reserve(rest.iter().map(|p| p[k].len()).sum());
+        }
+        for part in rest {
+            for (all, mut more) in read.journeys.iter_mut().zip(part) {
+                all.append(&mut more);
+            }
+        }
+        let (channels, campaigns) = names.snapshot();
+        read.sets = ask
+            .outcomes
+            .iter()
+            .zip(std::mem::take(&mut read.journeys))
+            .map(|(&o, journeys)| {
+                let set = JourneySet {
+                    channels: channels.clone(),
+                    campaigns: campaigns.clone(),
+                    journeys,
+                };
+                (o, set)
+            })
+            .collect();
+        tracing::debug!(
+            parts = of,
+            ms = started.elapsed().as_millis() as u64,
+            "attribution: read"
+        );
+        Ok(read)
     }
 }
 
-async fn read_all(tx: &mut Tx<'_>, ask: &Ask) -> Result<Read> {
+/// The share of the leads one part of a split pass reads: those whose row id leaves `k`
+/// divided by `of` (`of` = 1: every lead). Row ids count up as leads are created, so each
+/// part gets an even share of every period.
+#[derive(Clone, Copy)]
+struct Part {
+    k: i64,
+    of: i64,
+}
+
+async fn read_all(tx: &mut Tx<'_>, ask: &Ask, part: Part, names: Arc<SharedNames>) -> Result<Read> {
     let (from, to) = (ask.period.from, ask.period.to);
-    let sets = journeys(tx, ask).await?;
+    let journeys = journeys(tx, ask, part, names).await?;
     let mut campaigns = HashMap::new();
     tx.scan("SELECT id, name FROM campaigns", vec![], |r| {
         campaigns.insert(
@@ -179,7 +278,8 @@ async fn read_all(tx: &mut Tx<'_>, ask: &Ask) -> Result<Read> {
     )
     .await?;
     Ok(Read {
-        sets,
+        journeys,
+        sets: Vec::new(),
         campaigns,
         costs,
     })
@@ -205,15 +305,20 @@ struct LeadCols {
 /// order of the lead index it scans (creation or milestone time, which lead ids follow: see
 /// `id_at`), so the touch seeks walk one region of the index forward; sorting the join by
 /// id there would make it scan every lead row instead. PostgreSQL is told to sort.
-async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet)>> {
+async fn journeys(
+    tx: &mut Tx<'_>,
+    ask: &Ask,
+    part: Part,
+    names: Arc<SharedNames>,
+) -> Result<Vec<Vec<Journey>>> {
     let (from, to) = (ask.period.from, ask.period.to);
     let mut values = Vec::new();
     for &o in &ask.outcomes {
-        values.push(values_of(tx, o, from, to).await?);
+        values.push(values_of(tx, o, from, to, part).await?);
     }
-    let sql = journeys_sql(ask, tx.backend());
+    let sql = journeys_sql(ask, tx.backend(), part);
     let started = std::time::Instant::now();
-    let mut b = TouchBuilder::default();
+    let mut b = TouchBuilder::new(names);
     let mut out: Vec<Vec<Journey>> = vec![Vec::new(); ask.outcomes.len()];
     let mut current = String::new();
     // the lead being read (its columns reused from lead to lead); `open` once one is
@@ -224,7 +329,10 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
         reached: Vec::with_capacity(ask.outcomes.len()),
     };
     let mut open = false;
-    let args = vec![from.into(), to.into(), ask.lookback_ms.into()];
+    let mut args = vec![from.into(), to.into(), ask.lookback_ms.into()];
+    if part.of > 1 {
+        args.extend([part.of.into(), part.k.into()]);
+    }
     let rows = tx
         .scan(&sql, args, |r| {
             let id = r.text(0)?.unwrap_or_default();
@@ -254,31 +362,30 @@ async fn journeys(tx: &mut Tx<'_>, ask: &Ask) -> Result<Vec<(Outcome, JourneySet
     }
     tracing::debug!(
         rows,
+        part = part.k,
         journeys = out.iter().map(Vec::len).sum::<usize>(),
         ms = started.elapsed().as_millis() as u64,
         "attribution: journeys read"
     );
-    Ok(ask
-        .outcomes
-        .iter()
-        .zip(out)
-        .map(|(&o, journeys)| {
-            let set = JourneySet {
-                channels: b.channels.clone(),
-                campaigns: b.campaigns.clone(),
-                journeys,
-            };
-            (o, set)
-        })
-        .collect())
+    Ok(out)
+}
+
+/// The condition that keeps a part's leads, its [`Part`] bound to `$n` and `$n+1`; none when
+/// one part reads all.
+fn part_filter(part: Part, rowid: &str, n: usize) -> String {
+    if part.of > 1 {
+        format!(" AND {rowid} % ${n} = ${}", n + 1)
+    } else {
+        String::new()
+    }
 }
 
 /// The pass's query: each wanted lead with its journeys' span (`lo`, `hi`), joined to its
 /// activities in that span. A journey's time is its outcome's milestone when that falls in
 /// the period, else with nulls the period's last moment for a lead created in it that had
 /// not reached the outcome by then; the span runs from the earliest journey's time minus the
-/// lookback to the latest.
-fn journeys_sql(ask: &Ask, backend: Backend) -> String {
+/// lookback to the latest. A split pass reads its [`Part`] of the leads (SQLite only).
+fn journeys_sql(ask: &Ask, backend: Backend, part: Part) -> String {
     let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
     let (max, min) = match backend {
         Backend::Sqlite => ("MAX", "MIN"),
@@ -323,10 +430,11 @@ fn journeys_sql(ask: &Ask, backend: Backend) -> String {
          a.occurred_at, a.type, a.channel, a.campaign_id{reached} \
          FROM (SELECT id, created_at, COALESCE(lead_at, created_at) AS lead_anchor, \
          opportunity_at{kept}, {lo} AS lo, {hi} AS hi FROM leads \
-         WHERE merged_into IS NULL AND ({})) l \
+         WHERE merged_into IS NULL AND ({}){}) l \
          LEFT JOIN activities a ON a.lead_id = l.id \
          AND a.occurred_at >= l.lo AND a.occurred_at <= l.hi{}",
         wanted.join(" OR "),
+        part_filter(part, "rowid", 4),
         match backend {
             Backend::Postgres => " ORDER BY l.id",
             Backend::Sqlite => "",
@@ -341,6 +449,7 @@ async fn values_of(
     outcome: Outcome,
     from: i64,
     to: i64,
+    part: Part,
 ) -> Result<HashMap<String, i64>> {
     let value = match outcome {
         Outcome::Opportunities => "o.amount_minor",
@@ -351,11 +460,16 @@ async fn values_of(
     let sql = format!(
         "SELECT o.primary_lead_id, CAST(SUM({value}) AS BIGINT) FROM opportunities o \
          JOIN leads l ON l.id = o.primary_lead_id \
-         WHERE l.{col} >= $1 AND l.{col} < $2 AND l.merged_into IS NULL \
-         GROUP BY o.primary_lead_id"
+         WHERE l.{col} >= $1 AND l.{col} < $2 AND l.merged_into IS NULL{} \
+         GROUP BY o.primary_lead_id",
+        part_filter(part, "l.rowid", 3)
     );
+    let mut args = vec![from.into(), to.into()];
+    if part.of > 1 {
+        args.extend([part.of.into(), part.k.into()]);
+    }
     let mut out = HashMap::new();
-    tx.scan(&sql, vec![from.into(), to.into()], |r| {
+    tx.scan(&sql, args, |r| {
         out.insert(r.text(0)?.unwrap_or_default().to_owned(), r.int(1)?);
         Ok(())
     })

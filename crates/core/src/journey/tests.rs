@@ -28,10 +28,8 @@ fn page_views_of_one_visit_are_one_touch_and_non_touches_are_dropped() {
         Some("c2"),
     );
     let t = b.between(i64::MIN, i64::MAX);
-    let names: Vec<(&str, i64)> = t
-        .iter()
-        .map(|t| (b.channels.name(t.channel), t.at))
-        .collect();
+    let (channels, _) = b.names().snapshot();
+    let names: Vec<(&str, i64)> = t.iter().map(|t| (channels.name(t.channel), t.at)).collect();
     assert_eq!(
         names,
         [
@@ -46,6 +44,48 @@ fn page_views_of_one_visit_are_one_touch_and_non_touches_are_dropped() {
         b.between(i64::MIN, i64::MAX).is_empty(),
         "the builder starts the next lead empty"
     );
+}
+
+#[test]
+fn builders_of_one_split_read_give_a_name_the_same_id_whatever_order_they_meet_it() {
+    let shared = Arc::new(SharedNames::default());
+    let (mut a, mut b) = (
+        TouchBuilder::new(shared.clone()),
+        TouchBuilder::new(shared.clone()),
+    );
+    a.push(0, "page", Some("email"), Some("c1"));
+    a.push(DAY, "page", Some("webinar"), None);
+    b.push(0, "page", Some("paid_search"), Some("c2"));
+    b.push(DAY, "page", Some("webinar"), Some("c1"));
+    b.push(2 * DAY, "page", Some("email"), None);
+    let (ta, tb) = (a.between(0, DAY), b.between(0, 2 * DAY));
+    let (channels, campaigns) = shared.snapshot();
+    let named = |t: &[Touch]| -> Vec<(String, String)> {
+        t.iter()
+            .map(|t| {
+                let cp = if t.campaign == Touch::NONE {
+                    "-"
+                } else {
+                    campaigns.name(t.campaign)
+                };
+                (channels.name(t.channel).to_owned(), cp.to_owned())
+            })
+            .collect()
+    };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(named(&ta), pairs(&[("email", "c1"), ("webinar", "-")]));
+    assert_eq!(
+        named(&tb),
+        pairs(&[("paid_search", "c2"), ("webinar", "c1"), ("email", "-")])
+    );
+    assert_eq!(ta[0].channel, tb[2].channel, "email");
+    assert_eq!(ta[1].channel, tb[1].channel, "webinar");
+    assert_eq!(ta[0].campaign, tb[1].campaign, "c1");
+    assert_eq!((channels.len(), campaigns.len()), (3, 2));
 }
 
 #[test]

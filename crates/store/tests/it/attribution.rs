@@ -244,3 +244,74 @@ async fn roi_reads_each_lead_once_and_cuts_each_outcome_at_its_own_conversion() 
         "visit, email, webinar, nurture"
     );
 }
+
+/// The touches of each journey by name, in a stable order: what a report reads of them.
+fn named(set: &leadline_core::journey::credit::JourneySet) -> Vec<(bool, i64, Vec<String>)> {
+    let mut out: Vec<_> = set
+        .journeys
+        .iter()
+        .map(|j| {
+            let touches = j
+                .window(365 * DAY)
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}/{}",
+                        set.channels.name(t.channel),
+                        set.campaigns.name(t.campaign)
+                    )
+                })
+                .collect();
+            (j.converted, j.at, touches)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_pass_split_over_threads_reads_the_journeys_one_pass_reads() {
+    let db = test_db().await;
+    let (_, t0) = journey(&db).await;
+    // Leads whose touches meet channels and campaigns in different orders, so that each part
+    // of a split read sees its names first in its own order.
+    let channels = [
+        Channel::PaidSearch,
+        Channel::Email,
+        Channel::Webinar,
+        Channel::Social,
+    ];
+    for i in 0..12i64 {
+        let who = format!("lead{i}@example.com");
+        for k in 0..3i64 {
+            let ch = channels[((i + k * (i % 3 + 1)) % 4) as usize];
+            let campaign = format!("Campaign {}", (i * 7 + k) % 5);
+            let at = t0 + i * 60 * MIN + k * DAY;
+            let e = event(&who, Activity::Page, at, ch, Some(&campaign));
+            db.capturer.capture(vec![e]).await.unwrap();
+        }
+    }
+    let period = Period {
+        from: t0 - DAY,
+        to: leadline_store::now_ms() + DAY,
+    };
+    let settings = Settings::default();
+    for outcome in [Outcome::Leads, Outcome::Mqls] {
+        let whole = db
+            .store
+            .journeys_in_parts(outcome, period, &settings, true, 1)
+            .await
+            .unwrap();
+        assert_eq!(whole.journeys.len(), 13, "{outcome:?}");
+        let paid = |j: &(bool, i64, Vec<String>)| j.2.iter().any(|t| t.starts_with("paid_search/"));
+        assert!(named(&whole).iter().any(paid), "{:?}", named(&whole));
+        for parts in [2, 3, 5] {
+            let split = db
+                .store
+                .journeys_in_parts(outcome, period, &settings, true, parts)
+                .await
+                .unwrap();
+            assert_eq!(named(&split), named(&whole), "{outcome:?} in {parts} parts");
+        }
+    }
+}
