@@ -105,12 +105,16 @@ fn sampled(paths: &PathSet, k: usize, samples: usize, seed: u64) -> (Vec<f64>, V
         e.0 += p.conversions;
         e.1 += p.value;
     }
+    // ranks are drawn in the order of the channels' names, not of their ids (which follow
+    // the paths' order), so the same paths read in another order draw the same samples
+    let mut by_name: Vec<usize> = (0..k).collect();
+    by_name.sort_by_key(|&c| paths.channels()[c].as_str());
     let mut rng = SplitMix(seed);
     let mut rank: Vec<u64> = vec![0; k];
     let (mut sum, mut sq, mut value) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
     let mut this = vec![0.0; k];
     for _ in 0..samples {
-        rank.iter_mut().for_each(|r| *r = rng.next());
+        by_name.iter().for_each(|&c| rank[c] = rng.next());
         this.fill(0.0);
         for (set, &(c, v)) in &sets {
             let Some(&last) = set.iter().max_by_key(|&&ch| rank[ch as usize]) else {
@@ -222,6 +226,40 @@ mod tests {
             misses <= 3,
             "{misses} of 20 channels outside the 95 % bound"
         );
+    }
+
+    #[test]
+    fn sampled_shapley_does_not_depend_on_the_order_of_the_paths() {
+        let set = paths(20, 300);
+        let mut reversed = PathSetBuilder::new();
+        let all: Vec<_> = set.iter().collect();
+        for p in all.iter().rev() {
+            let names = p
+                .touches
+                .iter()
+                .map(|&c| set.channels()[c as usize].as_str());
+            reversed
+                .push_path(names, p.conversions, p.value, p.null)
+                .unwrap();
+        }
+        let reversed = reversed.build();
+        assert_ne!(set.channels(), reversed.channels(), "ids differ");
+        let by_name = |a: Attribution| {
+            let mut rows: Vec<(String, f64)> = a
+                .channels
+                .into_iter()
+                .map(|c| (c.channel, c.conversions))
+                .collect();
+            rows.sort_by(|x, y| x.0.cmp(&y.0));
+            rows
+        };
+        let (a, b) = (
+            by_name(attribute(&set, 200, 7)),
+            by_name(attribute(&reversed, 200, 7)),
+        );
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-9, "{name}: {x} != {y}");
+        }
     }
 
     #[test]
