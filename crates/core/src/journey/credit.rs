@@ -304,10 +304,20 @@ fn by_paths(set: &JourneySet, model: &Model, settings: &Settings) -> Credits {
         Touch::NONE => no_campaign,
         c => c as usize,
     };
+    // by channel and by campaign at once: a report credits several sets at once too, and two
+    // halves of each keep both cores busy to the end
+    let (by_channel, by_campaign) = std::thread::scope(|s| {
+        let channels = s.spawn(|| run(&set.channels, &|t: &Touch| t.channel as usize, NO_TOUCH));
+        let campaigns = run(&set.campaigns, &campaign, NO_CAMPAIGN);
+        let channels = channels
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (channels, campaigns)
+    });
     Credits {
         model: model.name(),
-        by_channel: run(&set.channels, &|t: &Touch| t.channel as usize, NO_TOUCH),
-        by_campaign: run(&set.campaigns, &campaign, NO_CAMPAIGN),
+        by_channel,
+        by_campaign,
         trend: BTreeMap::new(),
     }
 }
