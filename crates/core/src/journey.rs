@@ -30,6 +30,9 @@ pub const COLLAPSE_MS: i64 = 30 * 60_000;
 pub const DEFAULT_LOOKBACK_DAYS: u32 = 365;
 /// Time decay's default half-life in days.
 pub const DEFAULT_HALF_LIFE_DAYS: f64 = 7.0;
+/// The Markov orders a report takes (states: windows of this many consecutive touches), the
+/// same as `leadline attribution --order` on path files.
+pub const MARKOV_ORDERS: std::ops::RangeInclusive<u32> = 1..=8;
 /// The channel credited for a conversion with no touch in its window, so that credit always
 /// sums to the conversions.
 pub const NO_TOUCH: &str = "(no touch)";

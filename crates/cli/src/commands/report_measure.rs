@@ -46,6 +46,9 @@ pub struct Window {
     /// Time decay: a touch this many days older weighs half as much.
     #[arg(long, default_value_t = DEFAULT_HALF_LIFE_DAYS)]
     half_life_days: f64,
+    /// Markov: states are windows of this many consecutive touches (1 to 8).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    markov_order: u32,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -77,6 +80,7 @@ impl Window {
         let settings = Settings {
             lookback_days: self.lookback_days,
             half_life_days: self.half_life_days,
+            markov_order: self.markov_order,
         };
         Ok((p, settings))
     }

@@ -17,6 +17,8 @@ pub struct Settings {
     pub lookback_days: u32,
     /// Time decay: a touch this many days older weighs half as much.
     pub half_life_days: f64,
+    /// Markov: states are windows of this many consecutive touches (1: one channel).
+    pub markov_order: u32,
 }
 
 impl Default for Settings {
@@ -24,6 +26,7 @@ impl Default for Settings {
         Settings {
             lookback_days: super::DEFAULT_LOOKBACK_DAYS,
             half_life_days: super::DEFAULT_HALF_LIFE_DAYS,
+            markov_order: 1,
         }
     }
 }
@@ -108,7 +111,9 @@ pub fn model(name: &str, settings: &Settings) -> Option<Model> {
         "u-shaped" | "position" => Model::UShaped,
         "w-shaped" => Model::WShaped,
         "full-path" => Model::FullPath,
-        "markov" => Model::Markov { order: 1 },
+        "markov" => Model::Markov {
+            order: settings.markov_order.max(1) as usize,
+        },
         "shapley" => Model::Shapley,
         _ => return None,
     })

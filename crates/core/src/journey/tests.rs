@@ -47,6 +47,30 @@ fn page_views_of_one_visit_are_one_touch_and_non_touches_are_dropped() {
 }
 
 #[test]
+fn the_markov_model_of_a_report_takes_the_order_of_its_settings() {
+    let order = |k| {
+        let settings = Settings {
+            markov_order: k,
+            ..Settings::default()
+        };
+        credit::model("markov", &settings)
+    };
+    assert_eq!(
+        order(1),
+        Some(crate::attribution::Model::Markov { order: 1 })
+    );
+    assert_eq!(
+        order(3),
+        Some(crate::attribution::Model::Markov { order: 3 })
+    );
+    assert_eq!(
+        Settings::default().markov_order,
+        1,
+        "order 1 unless asked, as channelattribution"
+    );
+}
+
+#[test]
 fn builders_of_one_split_read_give_a_name_the_same_id_whatever_order_they_meet_it() {
     let shared = Arc::new(SharedNames::default());
     let (mut a, mut b) = (
@@ -285,7 +309,7 @@ fn journeys() -> impl Strategy<Value = Vec<GenJourney>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn every_model_hands_out_exactly_the_conversions_and_value(js in journeys()) {
+    fn every_model_hands_out_exactly_the_conversions_and_value(js in journeys(), order in 1u32..=4) {
         let chans = ["email", "direct", "paid_search", "webinar", "tradeshow"];
         let mut s = JourneySet::default();
         for (converted, at, touches, value, lead) in js {
@@ -298,7 +322,7 @@ proptest! {
             s.journeys.push(Journey { converted, at: at * DAY, lead_at: lead * DAY, opportunity_at: Some(lead * DAY), value, touches: ts.into() });
         }
         let (conv, value) = (s.conversions() as f64, s.value() as f64);
-        let settings = Settings { lookback_days: 30, half_life_days: 7.0 };
+        let settings = Settings { lookback_days: 30, half_life_days: 7.0, markov_order: order };
         for name in MODELS {
             let m = credit::model(name, &settings).unwrap();
             let c = credit::attribute(&s, &m, &settings, |at| (at / (10 * DAY)) as usize);

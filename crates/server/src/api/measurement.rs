@@ -7,7 +7,9 @@ use axum::extract::{Query, State};
 use leadline_core::attribution::Model;
 use leadline_core::journey::credit::{self, Settings};
 use leadline_core::journey::report::{AttributionReport, By, RoiReport, RoiRow};
-use leadline_core::journey::{DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, Outcome};
+use leadline_core::journey::{
+    DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, MARKOV_ORDERS, Outcome,
+};
 use leadline_core::period::{self, Period};
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +17,7 @@ use crate::auth::{ApiCaller, Role};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// `?outcome=&model=&by=&period=&from=&to=&lookback_days=&half_life_days=`.
+/// `?outcome=&model=&by=&period=&from=&to=&lookback_days=&half_life_days=&markov_order=`.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AttributionQuery {
@@ -35,6 +37,8 @@ pub struct AttributionQuery {
     pub lookback_days: Option<u32>,
     /// Time decay's half-life in days (default 7).
     pub half_life_days: Option<f64>,
+    /// Markov's order, 1 to 8 (default 1): its states are windows of this many touches.
+    pub markov_order: Option<u32>,
 }
 
 /// `?by=&model=&period=&from=&to=` of the ROI report.
@@ -85,6 +89,9 @@ pub(crate) fn period_of(
         .map_err(|e| ApiError::invalid(e.field, e.message))
 }
 
+/// What `markov_order` takes, said when it holds something else (the API and the page).
+pub(crate) const MARKOV_ORDER_HINT: &str = "expected a whole number from 1 to 8";
+
 fn settings(q: &AttributionQuery) -> Result<Settings, ApiError> {
     let half = q.half_life_days.unwrap_or(DEFAULT_HALF_LIFE_DAYS);
     if !(half.is_finite() && half > 0.0) {
@@ -100,9 +107,14 @@ fn settings(q: &AttributionQuery) -> Result<Settings, ApiError> {
             "expected 1 to 3650 days",
         ));
     }
+    let markov_order = q.markov_order.unwrap_or(1);
+    if !MARKOV_ORDERS.contains(&markov_order) {
+        return Err(ApiError::invalid("markov_order", MARKOV_ORDER_HINT));
+    }
     Ok(Settings {
         lookback_days: lookback,
         half_life_days: half,
+        markov_order,
     })
 }
 

@@ -16,7 +16,9 @@ use minijinja::value::Serde;
 use super::UiUser;
 use super::chart::Chart;
 use super::common::{self, Fields};
-use crate::api::measurement::{AttributionQuery, RoiQuery, attribution_report, roi_report};
+use crate::api::measurement::{
+    AttributionQuery, MARKOV_ORDER_HINT, RoiQuery, attribution_report, roi_report,
+};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -45,6 +47,7 @@ fn attribution_query(q: &Fields) -> Result<AttributionQuery, ApiError> {
         to: common::field(q, "to"),
         lookback_days: number(q, "lookback_days", LOOKBACK_HINT)?,
         half_life_days: number(q, "half_life_days", HALF_LIFE_HINT)?,
+        markov_order: number(q, "markov_order", MARKOV_ORDER_HINT)?,
     })
 }
 

@@ -1,4 +1,4 @@
-//! The report pages' controls: the attribution windows (lookback, half-life) with errors said
+//! The report pages' controls: the attribution windows (lookback, half-life, Markov order) with errors said
 //! beside their field and carried into the CSV link, the period lists every report shares,
 //! the pages reachable from the groups' sub-links, and the self-reported "no answer" label.
 
@@ -40,6 +40,9 @@ async fn bad_attribution_windows_are_named_beside_their_field_not_a_500() {
             "half_life_days",
             "positive number of days",
         ),
+        ("markov_order=0", "markov_order", "from 1 to 8"),
+        ("markov_order=9", "markov_order", "from 1 to 8"),
+        ("markov_order=two", "markov_order", "from 1 to 8"),
     ] {
         let page = app
             .get_with_cookie(&format!("/reports/attribution?{query}"), &cookie)
@@ -74,12 +77,17 @@ async fn attribution_windows_are_kept_in_the_controls_and_the_csv_link() {
         .await;
     app.settle().await;
     let cookie = app.session("viewer@vendor.example", "viewer").await;
-    let q = "period=last-7-days&model=time-decay&lookback_days=30&half_life_days=2.5";
+    let q =
+        "period=last-7-days&model=time-decay&lookback_days=30&half_life_days=2.5&markov_order=3";
     let page = app
         .get_with_cookie(&format!("/reports/attribution?{q}"), &cookie)
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    for (name, value) in [("lookback_days", "30"), ("half_life_days", "2.5")] {
+    for (name, value) in [
+        ("lookback_days", "30"),
+        ("half_life_days", "2.5"),
+        ("markov_order", "3"),
+    ] {
         assert!(
             page.text.contains(&format!(
                 "name=\"{name}\" inputmode=\"decimal\" value=\"{value}\""
@@ -94,6 +102,7 @@ async fn attribution_windows_are_kept_in_the_controls_and_the_csv_link() {
     let href = &page.text[at..at + page.text[at..].find("\" ").unwrap()];
     assert!(href.contains("lookback_days=30"), "{href}");
     assert!(href.contains("half_life_days=2.5"), "{href}");
+    assert!(href.contains("markov_order=3"), "{href}");
     let link = href.trim_start_matches("href=\"").replace("&amp;", "&");
     let csv = app.get_with_cookie(&link, &cookie).await;
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);

@@ -37,6 +37,8 @@ async fn attribution_credits_every_lead_of_the_period_and_names_bad_parameters()
         ("from=2026-13-01&to=2026-12-31", "from"),
         ("period=someday", "period"),
         ("by=weather", "by"),
+        ("model=markov&markov_order=0", "markov_order"),
+        ("model=markov&markov_order=9", "markov_order"),
     ] {
         let e = app
             .api_get(&format!("/api/v1/reports/attribution?{query}"))
