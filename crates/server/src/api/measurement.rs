@@ -41,7 +41,8 @@ pub struct AttributionQuery {
     pub markov_order: Option<u32>,
 }
 
-/// `?by=&model=&period=&from=&to=` of the ROI report.
+/// `?by=&model=&period=&from=&to=&lookback_days=&half_life_days=&markov_order=` of the ROI
+/// report.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RoiQuery {
@@ -52,6 +53,12 @@ pub struct RoiQuery {
     pub period: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// As in the attribution report (default 365).
+    pub lookback_days: Option<u32>,
+    /// As in the attribution report (default 7).
+    pub half_life_days: Option<f64>,
+    /// As in the attribution report (default 1).
+    pub markov_order: Option<u32>,
 }
 
 /// The attribution report (see `core::journey::report::AttributionReport`).
@@ -92,22 +99,27 @@ pub(crate) fn period_of(
 /// What `markov_order` takes, said when it holds something else (the API and the page).
 pub(crate) const MARKOV_ORDER_HINT: &str = "expected a whole number from 1 to 8";
 
-fn settings(q: &AttributionQuery) -> Result<Settings, ApiError> {
-    let half = q.half_life_days.unwrap_or(DEFAULT_HALF_LIFE_DAYS);
+/// The attribution settings from the windows' query values; a 422 names the field.
+fn settings(
+    lookback_days: Option<u32>,
+    half_life_days: Option<f64>,
+    markov_order: Option<u32>,
+) -> Result<Settings, ApiError> {
+    let half = half_life_days.unwrap_or(DEFAULT_HALF_LIFE_DAYS);
     if !(half.is_finite() && half > 0.0) {
         return Err(ApiError::invalid(
             "half_life_days",
             "expected a positive number of days",
         ));
     }
-    let lookback = q.lookback_days.unwrap_or(DEFAULT_LOOKBACK_DAYS);
+    let lookback = lookback_days.unwrap_or(DEFAULT_LOOKBACK_DAYS);
     if !(1..=3650).contains(&lookback) {
         return Err(ApiError::invalid(
             "lookback_days",
             "expected 1 to 3650 days",
         ));
     }
-    let markov_order = q.markov_order.unwrap_or(1);
+    let markov_order = markov_order.unwrap_or(1);
     if !MARKOV_ORDERS.contains(&markov_order) {
         return Err(ApiError::invalid("markov_order", MARKOV_ORDER_HINT));
     }
@@ -144,7 +156,7 @@ pub(crate) async fn attribution_report(
                 )
             })?,
     };
-    let settings = settings(q)?;
+    let settings = settings(q.lookback_days, q.half_life_days, q.markov_order)?;
     let models = credit::models(text(&q.model).unwrap_or("all"), &settings)
         .map_err(|e| ApiError::invalid("model", e))?;
     let by = by_of(&q.by, By::Channel)?;
@@ -161,7 +173,7 @@ pub(crate) async fn roi_report(
     q: &RoiQuery,
     now: i64,
 ) -> Result<RoiReport, ApiError> {
-    let settings = Settings::default();
+    let settings = settings(q.lookback_days, q.half_life_days, q.markov_order)?;
     let model: Model = match credit::models(text(&q.model).unwrap_or("w-shaped"), &settings)
         .map_err(|e| ApiError::invalid("model", e))?
         .as_slice()

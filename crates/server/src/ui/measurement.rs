@@ -56,14 +56,18 @@ const LOOKBACK_HINT: &str = "expected a whole number of days, 1 to 3650";
 /// What the half-life control takes.
 const HALF_LIFE_HINT: &str = "expected a positive number of days, such as 7 or 2.5";
 
-fn roi_query(q: &Fields, default_by: &str) -> RoiQuery {
-    RoiQuery {
+/// The ROI query from the page's controls (the windows as on the attribution page).
+fn roi_query(q: &Fields, default_by: &str) -> Result<RoiQuery, ApiError> {
+    Ok(RoiQuery {
         by: common::field(q, "by").or_else(|| Some(default_by.into())),
         model: common::field(q, "model"),
         period: common::field(q, "period"),
         from: common::field(q, "from"),
         to: common::field(q, "to"),
-    }
+        lookback_days: number(q, "lookback_days", LOOKBACK_HINT)?,
+        half_life_days: number(q, "half_life_days", HALF_LIFE_HINT)?,
+        markov_order: number(q, "markov_order", MARKOV_ORDER_HINT)?,
+    })
 }
 
 fn cost_revenue_chart(rows: &[RoiRow]) -> Chart {
@@ -112,7 +116,11 @@ pub async fn overview(
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
-    let report = match roi_report(&st, &roi_query(&q, "channel"), leadline_store::now_ms()).await {
+    let built = match roi_query(&q, "channel") {
+        Ok(rq) => roi_report(&st, &rq, leadline_store::now_ms()).await,
+        Err(e) => Err(e),
+    };
+    let report = match built {
         Ok(r) => r,
         Err(e) => return failed(&st, "reports", "reports.html", &user, &q, e),
     };
@@ -135,7 +143,10 @@ pub async fn roi(State(st): State<AppState>, user: UiUser, Query(q): Query<Field
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
-    let rq = roi_query(&q, "campaign");
+    let rq = match roi_query(&q, "campaign") {
+        Ok(rq) => rq,
+        Err(e) => return failed(&st, "roi", "roi.html", &user, &q, e),
+    };
     let report = match roi_report(&st, &rq, leadline_store::now_ms()).await {
         Ok(r) => r,
         Err(e) => return failed(&st, "roi", "roi.html", &user, &q, e),
@@ -257,7 +268,10 @@ pub async fn roi_download(
     if let Err(r) = user.require(Role::Viewer) {
         return r;
     }
-    let rq = roi_query(&q, "campaign");
+    let rq = match roi_query(&q, "campaign") {
+        Ok(rq) => rq,
+        Err(e) => return e.into_response(),
+    };
     match roi_report(&st, &rq, leadline_store::now_ms()).await {
         Ok(r) => {
             let (h, rows) = roi_csv(&r, rq.by.as_deref() == Some("channel"));

@@ -209,3 +209,68 @@ async fn leads_who_gave_no_answer_are_counted_under_one_label() {
         .unwrap();
     assert_eq!(counted, vec![("(no answer)".to_owned(), 1)]);
 }
+
+#[tokio::test]
+async fn roi_takes_the_attribution_windows_and_names_a_bad_one() {
+    let app = spawn_app().await;
+    app.create_lead(&json!({"email": "ana@globex.example"}))
+        .await;
+    app.settle().await;
+    let cookie = app.session("viewer@vendor.example", "viewer").await;
+    let page = app
+        .get_with_cookie("/reports/roi?model=markov&markov_order=9", &cookie)
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains("<p class=\"field-error\" id=\"e-markov_order\" role=\"alert\">"),
+        "{}",
+        page.text
+    );
+    app.get_with_cookie("/reports/roi.csv?markov_order=0", &cookie)
+        .await
+        .assert_invalid_field("markov_order");
+    for (query, field) in [
+        ("lookback_days=0", "lookback_days"),
+        ("half_life_days=-1", "half_life_days"),
+        ("model=markov&markov_order=0", "markov_order"),
+    ] {
+        let e = app
+            .api_get(&format!("/api/v1/reports/roi?{query}"))
+            .await
+            .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        assert_eq!(e["error"]["field"], field, "{query}");
+    }
+    let q = "period=last-7-days&model=markov&lookback_days=30&markov_order=2";
+    let page = app
+        .get_with_cookie(&format!("/reports/roi?{q}"), &cookie)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    for (name, value) in [("lookback_days", "30"), ("markov_order", "2")] {
+        assert!(
+            page.text.contains(&format!(
+                "name=\"{name}\" inputmode=\"decimal\" value=\"{value}\""
+            )),
+            "{name} keeps {value}"
+        );
+    }
+    let at = page
+        .text
+        .find("href=\"/reports/roi.csv?")
+        .expect("a CSV link");
+    let href = &page.text[at..at + page.text[at..].find("\" ").unwrap()];
+    assert!(href.contains("markov_order=2"), "{href}");
+    let link = href.trim_start_matches("href=\"").replace("&amp;", "&");
+    let csv = app.get_with_cookie(&link, &cookie).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    let r = app
+        .api_get(&format!("/api/v1/reports/roi?{q}&by=channel"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["total"]["leads"], 1.0);
+}
