@@ -6,7 +6,40 @@ use axum::http::StatusCode;
 use leadline_core::period::{DEFAULT, NAMES};
 use serde_json::json;
 
-use crate::support::spawn_app;
+use crate::support::{Reply, TestApp, spawn_app};
+
+/// Opens `page?q`, checks each `(name, value)` is kept in its control and carried by the
+/// page's CSV link (`page.csv?…`), and answers the CSV that link downloads.
+async fn kept_in_controls_and_csv(
+    app: &TestApp,
+    cookie: &str,
+    page: &str,
+    q: &str,
+    kept: &[(&str, &str)],
+) -> Reply {
+    let shown = app.get_with_cookie(&format!("{page}?{q}"), cookie).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    for (name, value) in kept {
+        assert!(
+            shown.text.contains(&format!(
+                "name=\"{name}\" inputmode=\"decimal\" value=\"{value}\""
+            )),
+            "{page}: {name} keeps {value}"
+        );
+    }
+    let at = shown
+        .text
+        .find(&format!("href=\"{page}.csv?"))
+        .expect("a CSV link");
+    let href = &shown.text[at..at + shown.text[at..].find("\" ").unwrap()];
+    for (name, value) in kept {
+        assert!(href.contains(&format!("{name}={value}")), "{href}");
+    }
+    let link = href.trim_start_matches("href=\"").replace("&amp;", "&");
+    let csv = app.get_with_cookie(&link, cookie).await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    csv
+}
 
 #[tokio::test]
 async fn bad_attribution_windows_are_named_beside_their_field_not_a_500() {
@@ -79,33 +112,12 @@ async fn attribution_windows_are_kept_in_the_controls_and_the_csv_link() {
     let cookie = app.session("viewer@vendor.example", "viewer").await;
     let q =
         "period=last-7-days&model=time-decay&lookback_days=30&half_life_days=2.5&markov_order=3";
-    let page = app
-        .get_with_cookie(&format!("/reports/attribution?{q}"), &cookie)
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    for (name, value) in [
+    let kept = [
         ("lookback_days", "30"),
         ("half_life_days", "2.5"),
         ("markov_order", "3"),
-    ] {
-        assert!(
-            page.text.contains(&format!(
-                "name=\"{name}\" inputmode=\"decimal\" value=\"{value}\""
-            )),
-            "{name} keeps {value}"
-        );
-    }
-    let at = page
-        .text
-        .find("href=\"/reports/attribution.csv?")
-        .expect("a CSV link");
-    let href = &page.text[at..at + page.text[at..].find("\" ").unwrap()];
-    assert!(href.contains("lookback_days=30"), "{href}");
-    assert!(href.contains("half_life_days=2.5"), "{href}");
-    assert!(href.contains("markov_order=3"), "{href}");
-    let link = href.trim_start_matches("href=\"").replace("&amp;", "&");
-    let csv = app.get_with_cookie(&link, &cookie).await;
-    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    ];
+    let csv = kept_in_controls_and_csv(&app, &cookie, "/reports/attribution", q, &kept).await;
     assert!(csv.text.starts_with("channel,time-decay,"), "{}", csv.text);
 }
 
@@ -247,27 +259,8 @@ async fn roi_takes_the_attribution_windows_and_names_a_bad_one() {
         assert_eq!(e["error"]["field"], field, "{query}");
     }
     let q = "period=last-7-days&model=markov&lookback_days=30&markov_order=2";
-    let page = app
-        .get_with_cookie(&format!("/reports/roi?{q}"), &cookie)
-        .await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    for (name, value) in [("lookback_days", "30"), ("markov_order", "2")] {
-        assert!(
-            page.text.contains(&format!(
-                "name=\"{name}\" inputmode=\"decimal\" value=\"{value}\""
-            )),
-            "{name} keeps {value}"
-        );
-    }
-    let at = page
-        .text
-        .find("href=\"/reports/roi.csv?")
-        .expect("a CSV link");
-    let href = &page.text[at..at + page.text[at..].find("\" ").unwrap()];
-    assert!(href.contains("markov_order=2"), "{href}");
-    let link = href.trim_start_matches("href=\"").replace("&amp;", "&");
-    let csv = app.get_with_cookie(&link, &cookie).await;
-    assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
+    let kept = [("lookback_days", "30"), ("markov_order", "2")];
+    kept_in_controls_and_csv(&app, &cookie, "/reports/roi", q, &kept).await;
     let r = app
         .api_get(&format!("/api/v1/reports/roi?{q}&by=channel"))
         .await;
