@@ -53,7 +53,7 @@ pub struct Args {
     #[arg(long, value_enum, value_delimiter = ',', default_value = "markov")]
     model: Vec<ModelArg>,
     /// Markov order: states are windows of this many consecutive touches.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    #[arg(long, default_value_t = 1, value_parser = super::report_measure::markov_orders())]
     order: u32,
     /// Time decay: a touch this many touches before the last one weighs half as much.
     #[arg(long, default_value_t = 7.0, value_parser = positive)]

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use leadline_core::attribution::Model;
 use leadline_core::journey::credit::{self, Settings};
 use leadline_core::journey::report::{By, ROI_COLUMNS};
-use leadline_core::journey::{DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, Outcome};
+use leadline_core::journey::{
+    DEFAULT_HALF_LIFE_DAYS, DEFAULT_LOOKBACK_DAYS, MARKOV_ORDERS, Outcome,
+};
 use leadline_core::period::{self, Period};
 use leadline_store::Store;
 
@@ -47,10 +49,17 @@ pub struct Window {
     #[arg(long, default_value_t = DEFAULT_HALF_LIFE_DAYS)]
     half_life_days: f64,
     /// Markov: states are windows of this many consecutive touches (1 to 8).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    #[arg(long, default_value_t = 1, value_parser = markov_orders())]
     markov_order: u32,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+}
+
+/// The Markov orders a command takes (`core::journey::MARKOV_ORDERS`), for `--order` on path
+/// files and `--markov-order` on reports alike.
+pub(super) fn markov_orders() -> clap::builder::RangedI64ValueParser<u32> {
+    let (lo, hi) = (*MARKOV_ORDERS.start(), *MARKOV_ORDERS.end());
+    clap::value_parser!(u32).range(i64::from(lo)..=i64::from(hi))
 }
 
 /// The period from `--period`, `--from` and `--to` (see `core::period::resolve`); the error

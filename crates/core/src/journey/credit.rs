@@ -112,7 +112,7 @@ pub fn model(name: &str, settings: &Settings) -> Option<Model> {
         "w-shaped" => Model::WShaped,
         "full-path" => Model::FullPath,
         "markov" => Model::Markov {
-            order: settings.markov_order.max(1) as usize,
+            order: settings.markov_order as usize,
         },
         "shapley" => Model::Shapley,
         _ => return None,
