@@ -28,8 +28,6 @@ use crate::{Backend, Result, Store};
 /// Everything one report reads: its journeys in one pass (split over connections on SQLite),
 /// campaign names and costs.
 struct Read {
-    /// Each outcome's journeys, in `Ask::outcomes` order, until they become `sets`.
-    journeys: Vec<Vec<Journey>>,
     sets: Vec<(Outcome, JourneySet)>,
     campaigns: HashMap<String, String>,
     costs: Vec<Cost>,
@@ -194,28 +192,28 @@ impl Store {
                 read_all(tx, &ask, Part { k: 0, of }, names).await
             })
         };
-        let (mut read, rest) = futures_util::future::try_join(
+        let ((mut journeys, campaigns, costs), rest) = futures_util::future::try_join(
             first,
             futures_util::future::try_join_all((1..of).map(part)),
         )
         .await?;
-        for (k, journeys) in read.journeys.iter_mut().enumerate() {
-            journeys.reserve(rest.iter().map(|p| p[k].len()).sum());
+        for (k, all) in journeys.iter_mut().enumerate() {
+            all.reserve(rest.iter().map(|p| p[k].len()).sum());
         }
         for part in rest {
-            for (all, mut more) in read.journeys.iter_mut().zip(part) {
+            for (all, mut more) in journeys.iter_mut().zip(part) {
                 all.append(&mut more);
             }
         }
-        let (channels, campaigns) = names.snapshot();
-        read.sets = ask
+        let (channel_names, campaign_ids) = names.snapshot();
+        let sets = ask
             .outcomes
             .iter()
-            .zip(std::mem::take(&mut read.journeys))
+            .zip(journeys)
             .map(|(&o, journeys)| {
                 let set = JourneySet {
-                    channels: channels.clone(),
-                    campaigns: campaigns.clone(),
+                    channels: channel_names.clone(),
+                    campaigns: campaign_ids.clone(),
                     journeys,
                 };
                 (o, set)
@@ -226,11 +224,22 @@ impl Store {
             ms = started.elapsed().as_millis() as u64,
             "attribution: read"
         );
-        Ok(read)
+        Ok(Read {
+            sets,
+            campaigns,
+            costs,
+        })
     }
 }
 
-async fn read_all(tx: &mut Tx<'_>, ask: &Ask, part: Part, names: Arc<SharedNames>) -> Result<Read> {
+/// The first part's journeys (each outcome's, in `Ask::outcomes` order), with the campaign
+/// names and the period's costs read on the same connection.
+async fn read_all(
+    tx: &mut Tx<'_>,
+    ask: &Ask,
+    part: Part,
+    names: Arc<SharedNames>,
+) -> Result<(Vec<Vec<Journey>>, HashMap<String, String>, Vec<Cost>)> {
     let (from, to) = (ask.period.from, ask.period.to);
     let journeys = journeys(tx, ask, part, names).await?;
     let mut campaigns = HashMap::new();
@@ -257,10 +266,5 @@ async fn read_all(tx: &mut Tx<'_>, ask: &Ask, part: Part, names: Arc<SharedNames
         },
     )
     .await?;
-    Ok(Read {
-        journeys,
-        sets: Vec::new(),
-        campaigns,
-        costs,
-    })
+    Ok((journeys, campaigns, costs))
 }
