@@ -9,6 +9,7 @@ use leadline_core::journey::{Journey, Outcome, SharedNames, Touch, TouchBuilder}
 use super::Ask;
 use crate::Backend;
 use crate::Result;
+use crate::capture::bulk::Arg;
 use crate::capture::tx::Tx;
 
 /// The milestone column an outcome is counted by.
@@ -29,6 +30,18 @@ fn column(outcome: Outcome) -> &'static str {
 pub(super) struct Part {
     pub(super) k: i64,
     pub(super) of: i64,
+}
+
+impl Part {
+    /// The condition that keeps this part's leads by `rowid`, its numbers appended to `args`
+    /// (bound to the next placeholders); none when one part reads all.
+    fn filter(self, rowid: &str, args: &mut Vec<Arg>) -> String {
+        if self.of <= 1 {
+            return String::new();
+        }
+        args.extend([self.of.into(), self.k.into()]);
+        format!(" AND {rowid} % ${} = ${}", args.len() - 1, args.len())
+    }
 }
 
 /// A lead of the pass: the columns every outcome's journey takes from it.
@@ -62,7 +75,8 @@ pub(super) async fn journeys(
     for &o in &ask.outcomes {
         values.push(values_of(tx, o, from, to, part).await?);
     }
-    let sql = journeys_sql(ask, tx.backend(), part);
+    let mut args = vec![from.into(), to.into(), ask.lookback_ms.into()];
+    let sql = journeys_sql(ask, tx.backend(), part, &mut args);
     let started = std::time::Instant::now();
     let mut b = TouchBuilder::new(names);
     let mut out: Vec<Vec<Journey>> = vec![Vec::new(); ask.outcomes.len()];
@@ -75,10 +89,6 @@ pub(super) async fn journeys(
         reached: Vec::with_capacity(ask.outcomes.len()),
     };
     let mut open = false;
-    let mut args = vec![from.into(), to.into(), ask.lookback_ms.into()];
-    if part.of > 1 {
-        args.extend([part.of.into(), part.k.into()]);
-    }
     let rows = tx
         .scan(&sql, args, |r| {
             let id = r.text(0)?.unwrap_or_default();
@@ -116,22 +126,13 @@ pub(super) async fn journeys(
     Ok(out)
 }
 
-/// The condition that keeps a part's leads, its [`Part`] bound to `$n` and `$n+1`; none when
-/// one part reads all.
-fn part_filter(part: Part, rowid: &str, n: usize) -> String {
-    if part.of > 1 {
-        format!(" AND {rowid} % ${n} = ${}", n + 1)
-    } else {
-        String::new()
-    }
-}
-
 /// The pass's query: each wanted lead with its journeys' span (`lo`, `hi`), joined to its
 /// activities in that span. A journey's time is its outcome's milestone when that falls in
 /// the period, else with nulls the period's last moment for a lead created in it that had
 /// not reached the outcome by then; the span runs from the earliest journey's time minus the
 /// lookback to the latest. A split pass reads its [`Part`] of the leads (SQLite only).
-fn journeys_sql(ask: &Ask, backend: Backend, part: Part) -> String {
+/// `args` holds `$1`-`$3` (period start and end, lookback); the part's numbers are added.
+fn journeys_sql(ask: &Ask, backend: Backend, part: Part, args: &mut Vec<Arg>) -> String {
     let cols: Vec<&str> = ask.outcomes.iter().map(|&o| column(o)).collect();
     let (max, min) = match backend {
         Backend::Sqlite => ("MAX", "MIN"),
@@ -180,7 +181,7 @@ fn journeys_sql(ask: &Ask, backend: Backend, part: Part) -> String {
          LEFT JOIN activities a ON a.lead_id = l.id \
          AND a.occurred_at >= l.lo AND a.occurred_at <= l.hi{}",
         wanted.join(" OR "),
-        part_filter(part, "rowid", 4),
+        part.filter("rowid", args),
         match backend {
             Backend::Postgres => " ORDER BY l.id",
             Backend::Sqlite => "",
@@ -203,17 +204,14 @@ async fn values_of(
         _ => return Ok(HashMap::new()),
     };
     let col = column(outcome);
+    let mut args = vec![from.into(), to.into()];
     let sql = format!(
         "SELECT o.primary_lead_id, CAST(SUM({value}) AS BIGINT) FROM opportunities o \
          JOIN leads l ON l.id = o.primary_lead_id \
          WHERE l.{col} >= $1 AND l.{col} < $2 AND l.merged_into IS NULL{} \
          GROUP BY o.primary_lead_id",
-        part_filter(part, "l.rowid", 3)
+        part.filter("l.rowid", &mut args)
     );
-    let mut args = vec![from.into(), to.into()];
-    if part.of > 1 {
-        args.extend([part.of.into(), part.k.into()]);
-    }
     let mut out = HashMap::new();
     tx.scan(&sql, args, |r| {
         out.insert(r.text(0)?.unwrap_or_default().to_owned(), r.int(1)?);
